@@ -1,0 +1,3 @@
+module github.com/wsactor/wsactor
+
+go 1.26.0
