@@ -1,0 +1,171 @@
+package frames
+
+import "encoding/binary"
+
+// UTF-8 validation (RFC 3629) as a deterministic finite automaton over byte
+// classes. Each byte moves the automaton from one state to the next through
+// two small tables; the state says how much of a sequence is still owed and
+// which range the next continuation byte must fall in, which is how
+// overlong forms (E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code
+// points above U+10FFFF (F4 90..BF, F5..FF) are refused at the first byte
+// that makes them so. Runs of ASCII skip the automaton eight bytes at a
+// time.
+
+// Byte classes: which bytes behave alike in every state.
+const (
+	clASCII   = iota // 00..7F
+	clCont8          // 80..8F, a continuation byte
+	clCont9          // 90..9F, a continuation byte
+	clContA          // A0..BF, a continuation byte
+	clInvalid        // C0, C1 (only overlong forms) and F5..FF
+	clLead2          // C2..DF, the lead of a 2-byte sequence
+	clE0             // E0, a 3-byte lead whose next byte is A0..BF
+	clLead3          // E1..EC, EE, EF, the lead of a 3-byte sequence
+	clED             // ED, a 3-byte lead whose next byte is 80..9F
+	clF0             // F0, a 4-byte lead whose next byte is 90..BF
+	clLead4          // F1..F3, the lead of a 4-byte sequence
+	clF4             // F4, a 4-byte lead whose next byte is 80..8F
+	numClasses
+)
+
+// States, each multiplied by numClasses so that a state plus a class
+// indexes the transition table directly.
+const (
+	stAccept      = iota * numClasses // between sequences
+	stReject                          // invalid, for good
+	stNeed1                           // one continuation byte 80..BF owed
+	stNeed2                           // two continuation bytes owed
+	stNeed3                           // three continuation bytes owed
+	stE0                              // after E0: A0..BF, then one more
+	stED                              // after ED: 80..9F, then one more
+	stF0                              // after F0: 90..BF, then two more
+	stF4                              // after F4: 80..8F, then two more
+	utf8TableSize                     // the number of states times numClasses
+)
+
+// utf8Class maps each byte to its class.
+var utf8Class = func() (t [256]uint8) {
+	for b := range t {
+		switch {
+		case b < 0x80:
+			t[b] = clASCII
+		case b < 0x90:
+			t[b] = clCont8
+		case b < 0xA0:
+			t[b] = clCont9
+		case b < 0xC0:
+			t[b] = clContA
+		case b < 0xC2:
+			t[b] = clInvalid
+		case b < 0xE0:
+			t[b] = clLead2
+		case b == 0xE0:
+			t[b] = clE0
+		case b == 0xED:
+			t[b] = clED
+		case b < 0xF0:
+			t[b] = clLead3
+		case b == 0xF0:
+			t[b] = clF0
+		case b < 0xF4:
+			t[b] = clLead4
+		case b == 0xF4:
+			t[b] = clF4
+		default:
+			t[b] = clInvalid
+		}
+	}
+	return t
+}()
+
+// utf8Next maps a state plus a class to the next state. Every transition
+// not listed goes to stReject, which has no way out.
+var utf8Next = func() (t [utf8TableSize]uint8) {
+	for i := range t {
+		t[i] = stReject
+	}
+	anyCont := []int{clCont8, clCont9, clContA}
+	t[stAccept+clASCII] = stAccept
+	t[stAccept+clLead2] = stNeed1
+	t[stAccept+clE0] = stE0
+	t[stAccept+clLead3] = stNeed2
+	t[stAccept+clED] = stED
+	t[stAccept+clF0] = stF0
+	t[stAccept+clLead4] = stNeed3
+	t[stAccept+clF4] = stF4
+	for _, c := range anyCont {
+		t[stNeed1+c] = stAccept
+		t[stNeed2+c] = stNeed1
+		t[stNeed3+c] = stNeed2
+	}
+	t[stE0+clContA] = stNeed1
+	t[stED+clCont8] = stNeed1
+	t[stED+clCont9] = stNeed1
+	t[stF0+clCont9] = stNeed2
+	t[stF0+clContA] = stNeed2
+	t[stF4+clCont8] = stNeed2
+	return t
+}()
+
+// asciiMask selects the high bit of each byte of a word: a word of ASCII
+// has none set.
+const asciiMask = 0x8080808080808080
+
+// UTF8Validator checks that text is valid UTF-8 as RFC 3629 defines it,
+// fed in pieces, such as the fragments of a text message. It rejects
+// overlong forms, the surrogates U+D800 to U+DFFF and code points above
+// U+10FFFF, each as soon as the byte that rules the text out arrives. A
+// sequence cut at the end of one piece may be completed by the next.
+//
+// The zero value is ready to use. A UTF8Validator is one byte of state, so
+// it is cheap to keep one per connection.
+type UTF8Validator struct {
+	state uint8
+}
+
+// Write feeds p to the validator and reports whether the text seen so far
+// can still be valid. Once it has returned false it always does, until
+// [UTF8Validator.Reset]. A true result says nothing about a sequence left
+// open at the end: call [UTF8Validator.Complete] at the end of the text.
+func (v *UTF8Validator) Write(p []byte) bool {
+	s := v.state
+	if s == stReject {
+		return false
+	}
+	for i := 0; i < len(p); {
+		if s == stAccept {
+			for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&asciiMask == 0 {
+				i += 8
+			}
+			for i < len(p) && p[i] < 0x80 {
+				i++
+			}
+			if i == len(p) {
+				break
+			}
+		}
+		s = utf8Next[int(s)+int(utf8Class[p[i]])]
+		if s == stReject {
+			v.state = s
+			return false
+		}
+		i++
+	}
+	v.state = s
+	return true
+}
+
+// Complete reports whether the text seen so far is valid and ends on a
+// whole character: what a text message must be when its last fragment has
+// been fed.
+func (v *UTF8Validator) Complete() bool { return v.state == stAccept }
+
+// Reset makes v ready for a new text, as the zero value is.
+func (v *UTF8Validator) Reset() { v.state = stAccept }
+
+// ValidUTF8 reports whether p is entirely valid UTF-8 as RFC 3629 defines
+// it. It agrees with [unicode/utf8.Valid].
+func ValidUTF8(p []byte) bool {
+	var v UTF8Validator
+	return v.Write(p) && v.Complete()
+}
