@@ -1,0 +1,180 @@
+package conn
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wsactor/wsactor/actor"
+	"github.com/wsactor/wsactor/handshake"
+)
+
+// State is a connection's place in its life, as RFC 6455 names it (and as
+// the WebSocket API's readyState numbers it).
+type State int32
+
+const (
+	Connecting State = iota // created, handshake not done
+	Open                    // handshake done, messages flow
+	Closing                 // a close frame was sent or received
+	Closed                  // every goroutine of the connection has ended
+)
+
+func (s State) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Open:
+		return "open"
+	case Closing:
+		return "closing"
+	case Closed:
+		return "closed"
+	}
+	return fmt.Sprintf("State(%d)", int32(s))
+}
+
+// Conn is a WebSocket connection, client or server. Its methods and
+// channels are safe for concurrent use by any number of goroutines.
+type Conn struct {
+	opts   *options
+	client bool
+
+	// Client side: what NewFromURI was given.
+	uri       *url.URL
+	protocols []string
+	// Server side: what NewFromRequest was given.
+	w     http.ResponseWriter
+	r     *http.Request
+	hsReq *handshake.Request
+
+	startMu    sync.Mutex // serialises Connect, Accept and Close on an unconnected Conn
+	started    bool
+	state      atomic.Int32
+	protocol   string
+	respHeader http.Header
+	netConn    net.Conn
+	group      *actor.Group
+
+	// Channels between the user and the actors.
+	in           chan Message      // reader -> user: data messages
+	out          chan Message      // user -> writer: messages to encode
+	streams      chan *readStream  // reader -> NextReader: a message as a stream
+	drained      chan struct{}     // user -> reader: Receive took a message (cap 1)
+	events       chan event        // reader -> controller: control frames, violations, the end
+	closeReq     chan closeRequest // user -> controller
+	invalid      chan error        // writer -> controller: an invalid message on Out (cap 1)
+	closeWritten chan struct{}     // writer -> controller: our close frame is on the wire
+
+	mb            mailbox
+	activity      atomic.Uint64 // frames received, for keep-alive
+	streamWaiters atomic.Int32  // NextReader calls waiting for a stream
+
+	readerDone chan struct{}
+	writerDone chan struct{}
+	done       chan struct{}
+	errMu      sync.Mutex
+	err        error
+}
+
+func newConn(client bool, opts []Option) *Conn {
+	o := newOptions(opts)
+	c := &Conn{
+		opts:         o,
+		client:       client,
+		in:           make(chan Message, o.recvMessages),
+		out:          make(chan Message, defaultOutQueueMessages),
+		streams:      make(chan *readStream),
+		drained:      make(chan struct{}, 1),
+		events:       make(chan event, 4),
+		closeReq:     make(chan closeRequest),
+		invalid:      make(chan error, 1),
+		closeWritten: make(chan struct{}),
+		readerDone:   make(chan struct{}),
+		writerDone:   make(chan struct{}),
+		done:         make(chan struct{}),
+	}
+	c.mb.init(client, o.sendBuffer)
+	return c
+}
+
+// start runs the three actors on an established connection. br holds any
+// bytes the peer sent right behind its handshake.
+func (c *Conn) start(nc net.Conn, br *bufio.Reader, protocol string, respHeader http.Header) {
+	c.netConn = nc
+	c.protocol = protocol
+	c.respHeader = respHeader
+	c.state.Store(int32(Open))
+	r := newReader(c, br)
+	c.group = actor.Start(context.Background(), r.run, c.writeLoop, c.control)
+}
+
+// State returns the connection's current state.
+func (c *Conn) State() State { return State(c.state.Load()) }
+
+// String describes the connection, like lua-http's __tostring: its side,
+// its state and, for a client, its URI.
+func (c *Conn) String() string {
+	side, where := "server", ""
+	if c.client {
+		side, where = "client", " "+c.uri.String()
+	} else if c.r != nil {
+		where = " " + c.r.RemoteAddr
+	}
+	return fmt.Sprintf("websocket{%s %s%s}", side, c.State(), where)
+}
+
+// Protocol returns the subprotocol the handshake chose, "" if none.
+func (c *Conn) Protocol() string { return c.protocol }
+
+// ResponseHeader returns the headers of the server's handshake response:
+// for a client, what the server sent; for a server, what it answered with.
+func (c *Conn) ResponseHeader() http.Header { return c.respHeader }
+
+// LocalAddr returns the local network address, nil before the handshake.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.netConn == nil {
+		return nil
+	}
+	return c.netConn.LocalAddr()
+}
+
+// RemoteAddr returns the peer's network address, nil before the handshake.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.netConn == nil {
+		return nil
+	}
+	return c.netConn.RemoteAddr()
+}
+
+// Done returns a channel that is closed once every goroutine of the
+// connection has ended and its socket is closed. Err then tells why.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns nil while the connection is open and, once Done is closed,
+// how it ended: a *CloseError.
+func (c *Conn) Err() error {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	return c.err
+}
+
+func (c *Conn) setErr(err error) {
+	c.errMu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.errMu.Unlock()
+}
+
+// finishUnconnected ends a Conn whose handshake never completed.
+func (c *Conn) finishUnconnected(err error) {
+	c.setErr(err)
+	c.state.Store(int32(Closed))
+	close(c.done)
+}

@@ -1,0 +1,238 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wsactor/wsactor/frames"
+)
+
+// closeRequest asks the controller to start the closing handshake.
+type closeRequest struct {
+	payload []byte     // the close frame's payload, already built
+	result  chan error // nil once the close frame is queued, or why not
+}
+
+// controller is the controller actor's state: the closing handshake of
+// RFC 6455 section 7 and keep-alive.
+type controller struct {
+	c          *Conn
+	sentClose  bool            // our close frame is queued
+	written    <-chan struct{} // c.closeWritten, nil once it fired
+	wroteClose bool            // our close frame is on the wire
+	gotClose   bool            // the peer's close frame arrived
+	peerCode   frames.CloseCode
+	peerReason string
+	readerDone bool
+	readErr    error       // why the reader stopped
+	failure    *CloseError // the connection is being failed with this
+	timer      *time.Timer
+	timeout    <-chan time.Time
+}
+
+// control is the controller actor. It returns once the connection is over:
+// the socket closed, the reader and writer gone, Done closed.
+func (c *Conn) control(ctx context.Context) error {
+	k := &controller{c: c, written: c.closeWritten}
+	final := k.run(ctx)
+	if k.timer != nil {
+		k.timer.Stop()
+	}
+	c.teardown(final)
+	return nil
+}
+
+func (k *controller) run(ctx context.Context) *CloseError {
+	c := k.c
+	life := c.opts.ctx.Done()
+	var tick, pongWait <-chan time.Time
+	if c.opts.pingInterval > 0 {
+		t := time.NewTicker(c.opts.pingInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var pongTimer *time.Timer
+	defer func() {
+		if pongTimer != nil {
+			pongTimer.Stop()
+		}
+	}()
+	lastActivity, pingActivity := c.activity.Load(), uint64(0)
+	for {
+		select {
+		case ev := <-c.events:
+			k.handle(ev)
+		case req := <-c.closeReq:
+			req.result <- k.startClose(req.payload)
+		case err := <-c.invalid:
+			k.fail(&CloseError{Code: frames.CloseInternalError, Err: err})
+		case <-k.written:
+			k.written, k.wroteClose = nil, true
+		case <-k.timeout:
+			return k.timedOut()
+		case <-life:
+			life = nil
+			_ = k.startClose(mustClosePayload(frames.CloseGoingAway, "going away"))
+		case <-tick:
+			if a := c.activity.Load(); a != lastActivity || k.sentClose {
+				lastActivity = a
+				continue
+			}
+			if pongWait == nil {
+				_ = c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpPing}, nil, controlFrame)
+				pingActivity = lastActivity
+				pongTimer = time.NewTimer(c.opts.pongTimeout)
+				pongWait = pongTimer.C
+			}
+		case <-pongWait:
+			pongWait = nil
+			if c.activity.Load() == pingActivity {
+				return &CloseError{Code: frames.CloseAbnormal, Err: ErrPeerUnresponsive}
+			}
+		case <-ctx.Done():
+			return k.interrupted(context.Cause(ctx))
+		}
+		if final, over := k.over(); over {
+			return final
+		}
+	}
+}
+
+// handle reacts to what the reader reports.
+func (k *controller) handle(ev event) {
+	switch ev.kind {
+	case evPing:
+		if !k.sentClose {
+			_ = k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpPong}, ev.payload, controlFrame)
+		}
+	case evClose:
+		k.gotClose, k.peerCode, k.peerReason = true, ev.code, ev.reason
+		if !k.sentClose {
+			// Echo the peer's code; a close without one is echoed empty.
+			payload, err := frames.AppendClose(nil, ev.code, "")
+			if err != nil {
+				payload = nil
+			}
+			_ = k.startClose(payload)
+		}
+		k.armTimer()
+	case evEnd:
+		k.readerDone, k.readErr = true, unexpected(ev.err)
+		var pe *protocolError
+		if errors.As(ev.err, &pe) {
+			k.fail(&CloseError{Code: pe.code, Reason: shortReason(pe.err.Error()), Err: pe})
+		}
+	}
+}
+
+// startClose queues our close frame, once.
+func (k *controller) startClose(payload []byte) error {
+	if k.sentClose {
+		return nil
+	}
+	err := k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpClose}, payload, closeFrame)
+	if err != nil {
+		return err
+	}
+	k.sentClose = true
+	k.c.state.Store(int32(Closing))
+	k.armTimer()
+	return nil
+}
+
+// fail starts failing the connection (RFC 6455 7.1.7): send a close frame
+// with the failure's code if none was sent, then close the socket.
+func (k *controller) fail(f *CloseError) {
+	if k.failure != nil || k.gotClose && k.sentClose {
+		return
+	}
+	k.failure = f
+	payload, err := frames.AppendClose(nil, f.Code, f.Reason)
+	if err != nil {
+		payload, _ = frames.AppendClose(nil, f.Code, "")
+	}
+	_ = k.startClose(payload)
+}
+
+func (k *controller) armTimer() {
+	if k.timer == nil {
+		k.timer = time.NewTimer(k.c.opts.closeTimeout)
+		k.timeout = k.timer.C
+	}
+}
+
+// over says whether the connection is done, and how it ended.
+func (k *controller) over() (*CloseError, bool) {
+	switch {
+	case k.failure != nil:
+		// Failing: done once the close frame is out (or could not be sent).
+		return k.failure, k.wroteClose || !k.sentClose
+	case k.gotClose && k.wroteClose:
+		// Handshake complete. The server closes TCP first; the client
+		// waits for that (RFC 6455 7.1.1), bounded by the close timeout.
+		return k.clean(), !k.c.client || k.readerDone
+	case k.readerDone:
+		return &CloseError{Code: frames.CloseAbnormal, Err: k.readErr}, true
+	}
+	return nil, false
+}
+
+func (k *controller) clean() *CloseError {
+	return &CloseError{Code: k.peerCode, Reason: k.peerReason}
+}
+
+func (k *controller) timedOut() *CloseError {
+	switch {
+	case k.failure != nil:
+		return k.failure
+	case k.gotClose:
+		return k.clean()
+	}
+	return &CloseError{Code: frames.CloseAbnormal, Err: ErrCloseTimeout}
+}
+
+// interrupted is the end when the writer failed.
+func (k *controller) interrupted(cause error) *CloseError {
+	switch {
+	case k.failure != nil:
+		return k.failure
+	case k.gotClose && k.wroteClose:
+		return k.clean()
+	}
+	return &CloseError{Code: frames.CloseAbnormal, Err: cause}
+}
+
+// teardown closes the socket, stops the reader and writer, waits for them
+// and closes Done.
+func (c *Conn) teardown(final *CloseError) {
+	c.setErr(final)
+	c.netConn.Close()
+	c.group.Cancel(ErrClosed)
+	<-c.readerDone
+	<-c.writerDone
+	c.state.Store(int32(Closed))
+	close(c.done)
+}
+
+// shortReason fits s into a close frame's reason, cutting it at a
+// character boundary.
+func shortReason(s string) string {
+	if len(s) <= frames.MaxCloseReason {
+		return s
+	}
+	s = s[:frames.MaxCloseReason]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func mustClosePayload(code frames.CloseCode, reason string) []byte {
+	p, err := frames.AppendClose(nil, code, reason)
+	if err != nil {
+		panic(err) // only called with constant, valid arguments
+	}
+	return p
+}

@@ -1,0 +1,210 @@
+package conn
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/wsactor/wsactor/frames"
+)
+
+// frameKind says how the mailbox treats a frame.
+type frameKind uint8
+
+const (
+	dataFrame    frameKind = iota // in order, bounded, refused after the close frame
+	controlFrame                  // ping or pong: ahead of queued data, not bounded
+	closeFrame                    // the close frame: in order after queued data, at most once
+	streamFrame                   // a fragment of the open NextWriter message
+	outFrame                      // a message from Out, encoded by the writer itself: never waits
+)
+
+// mailbox is where frames wait for the writer. Senders encode their frames
+// into pending (urgent for pings and pongs) under mu; the writer swaps the
+// buffers out and writes them in one go. That makes a Send cost one copy
+// and no allocation, lets the caller reuse its slice at once, and turns a
+// burst of small messages into a single system call.
+type mailbox struct {
+	mu       sync.Mutex
+	client   bool // mask every frame
+	limit    int
+	pending  []byte
+	urgent   []byte
+	closeIn  bool // the close frame is in pending, not yet written
+	closed   bool // a close frame has been queued: no data frame may follow
+	stream   bool // a NextWriter message is open: other data waits
+	err      error
+	space    chan struct{} // closed when the writer takes pending, if anyone waits
+	wake     chan struct{} // cap 1: pending or urgent is not empty
+	spare    []byte        // the last written buffer, reused for pending
+	spareUrg []byte
+}
+
+func (mb *mailbox) init(client bool, limit int) {
+	mb.client = client
+	mb.limit = limit
+	mb.wake = make(chan struct{}, 1)
+}
+
+// put encodes one frame with payload into the mailbox, waiting for room (or
+// ctx) when the mailbox is over its bound. It never blocks on the network.
+func (mb *mailbox) put(ctx context.Context, h frames.Header, payload []byte, kind frameKind) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	h.Length = int64(len(payload))
+	need := frames.HeaderSize(h.Length, mb.client) + len(payload)
+	mb.mu.Lock()
+	for {
+		if mb.err != nil {
+			err := mb.err
+			mb.mu.Unlock()
+			return err
+		}
+		if kind != controlFrame && mb.closed {
+			mb.mu.Unlock()
+			return ErrCloseSent
+		}
+		wait := false
+		switch kind {
+		case dataFrame:
+			wait = mb.stream || (len(mb.pending) > 0 && len(mb.pending)+need > mb.limit)
+		case streamFrame:
+			wait = len(mb.pending) > 0 && len(mb.pending)+need > mb.limit
+		}
+		if !wait {
+			break
+		}
+		if mb.space == nil {
+			mb.space = make(chan struct{})
+		}
+		space := mb.space
+		mb.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		mb.mu.Lock()
+	}
+	if kind == controlFrame {
+		mb.urgent = mb.encode(mb.urgent, h, payload)
+	} else {
+		mb.pending = mb.encode(mb.pending, h, payload)
+	}
+	if kind == closeFrame {
+		mb.closed, mb.closeIn = true, true
+	}
+	mb.mu.Unlock()
+	select {
+	case mb.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// encode appends h and payload to dst, masked with a fresh key for a client.
+func (mb *mailbox) encode(dst []byte, h frames.Header, payload []byte) []byte {
+	h.Masked = mb.client
+	if mb.client {
+		k := rand.Uint32()
+		h.Key = [4]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
+	}
+	dst = frames.AppendHeader(dst, h)
+	start := len(dst)
+	dst = append(dst, payload...)
+	if mb.client {
+		frames.Mask(h.Key, 0, dst[start:])
+	}
+	return dst
+}
+
+// take hands the writer everything queued: urgent frames first, then
+// pending, and whether pending carries the close frame.
+func (mb *mailbox) take() (urgent, pending []byte, closeIn bool) {
+	mb.mu.Lock()
+	urgent, pending, closeIn = mb.urgent, mb.pending, mb.closeIn
+	mb.urgent, mb.pending, mb.closeIn = mb.spareUrg[:0], mb.spare[:0], false
+	mb.spareUrg, mb.spare = nil, nil
+	if mb.space != nil {
+		close(mb.space)
+		mb.space = nil
+	}
+	mb.mu.Unlock()
+	return urgent, pending, closeIn
+}
+
+// maxSpare is the largest buffer the mailbox keeps for reuse; a larger one
+// (left by a large message) goes back to the garbage collector.
+const maxSpare = 256 << 10
+
+// recycle returns written buffers for reuse.
+func (mb *mailbox) recycle(urgent, pending []byte) {
+	mb.mu.Lock()
+	if cap(pending) <= maxSpare && mb.spare == nil {
+		mb.spare = pending[:0]
+	}
+	if cap(urgent) <= maxSpare && mb.spareUrg == nil {
+		mb.spareUrg = urgent[:0]
+	}
+	mb.mu.Unlock()
+}
+
+// stop makes every later put fail with err and wakes every waiter.
+func (mb *mailbox) stop(err error) {
+	mb.mu.Lock()
+	if mb.err == nil {
+		mb.err = err
+	}
+	mb.pending, mb.urgent, mb.spare, mb.spareUrg = nil, nil, nil, nil
+	if mb.space != nil {
+		close(mb.space)
+		mb.space = nil
+	}
+	mb.mu.Unlock()
+}
+
+// openStream marks a NextWriter message open, waiting for any other to end.
+func (mb *mailbox) openStream(ctx context.Context) error {
+	mb.mu.Lock()
+	for mb.stream && mb.err == nil && !mb.closed {
+		if mb.space == nil {
+			mb.space = make(chan struct{})
+		}
+		space := mb.space
+		mb.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		mb.mu.Lock()
+	}
+	defer mb.mu.Unlock()
+	switch {
+	case mb.err != nil:
+		return mb.err
+	case mb.closed:
+		return ErrCloseSent
+	}
+	mb.stream = true
+	return nil
+}
+
+// closeStream ends the NextWriter message and lets waiting senders go.
+func (mb *mailbox) closeStream() {
+	mb.mu.Lock()
+	mb.stream = false
+	if mb.space != nil {
+		close(mb.space)
+		mb.space = nil
+	}
+	mb.mu.Unlock()
+}
+
+// streaming reports whether a NextWriter message is open.
+func (mb *mailbox) streaming() bool {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.stream
+}

@@ -1,0 +1,298 @@
+package conn
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/wsactor/wsactor/frames"
+)
+
+// eventKind names what the reader tells the controller.
+type eventKind uint8
+
+const (
+	evPing  eventKind = iota // a ping arrived: answer it
+	evClose                  // a close frame arrived
+	evEnd                    // the reader stopped: err says why
+)
+
+type event struct {
+	kind    eventKind
+	payload []byte // ping payload
+	code    frames.CloseCode
+	reason  string
+	err     error // evEnd: a *protocolError, a read error or io.EOF
+}
+
+// reader is the reader actor's state. Only the reader goroutine touches it.
+type reader struct {
+	c            *Conn
+	br           *bufio.Reader
+	expectMasked bool
+	limit        int64
+	closed       bool // a close frame was received: ignore what follows
+
+	// The message being assembled.
+	op     frames.Opcode // 0: none open
+	msg    []byte
+	size   int64
+	utf8   frames.UTF8Validator
+	stream *readStream // the message goes to a NextReader
+
+	// Receive-queue accounting: the sizes of the messages handed to c.in
+	// that may still be in it, oldest first.
+	sizes       []int
+	first, n    int
+	queued      int64
+	maxQueued   int64
+	poll        *time.Timer
+	scratch     []byte
+	controlData [125]byte
+}
+
+func newReader(c *Conn, br *bufio.Reader) *reader {
+	return &reader{
+		c:            c,
+		br:           br,
+		expectMasked: !c.client,
+		limit:        c.opts.readLimit,
+		sizes:        make([]int, cap(c.in)+1),
+		maxQueued:    c.opts.recvBytes,
+	}
+}
+
+// run is the reader actor.
+func (r *reader) run(ctx context.Context) error {
+	defer close(r.c.readerDone)
+	defer close(r.c.in)
+	err := r.loop(ctx)
+	if r.stream != nil {
+		r.stream.finish(cmp.Or(err, ErrClosed))
+	}
+	if r.poll != nil {
+		r.poll.Stop()
+	}
+	if ctx.Err() == nil {
+		r.report(ctx, event{kind: evEnd, err: err})
+	}
+	return nil
+}
+
+func (r *reader) report(ctx context.Context, ev event) {
+	select {
+	case r.c.events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+func (r *reader) loop(ctx context.Context) error {
+	for {
+		h, err := frames.ReadHeader(r.br)
+		if err != nil {
+			if errors.Is(err, frames.ErrLengthOverflow) {
+				return violation(frames.CloseProtocolError, "frame length has its most significant bit set")
+			}
+			return err
+		}
+		r.c.activity.Add(1)
+		if r.closed {
+			if _, err := r.br.Discard(int(min(h.Length, 1<<30))); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.check(h); err != nil {
+			return err
+		}
+		if h.Opcode.IsControl() {
+			err = r.control(ctx, h)
+		} else {
+			err = r.data(ctx, h)
+		}
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// check enforces RFC 6455 sections 5.2 to 5.5 on a frame header.
+func (r *reader) check(h frames.Header) error {
+	const pe = frames.CloseProtocolError
+	switch {
+	case h.RSV1 || h.RSV2 || h.RSV3:
+		return violation(pe, "reserved bit set without a negotiated extension")
+	case h.Opcode.IsReserved():
+		return violation(pe, "reserved opcode %d", h.Opcode)
+	case h.Masked != r.expectMasked && r.expectMasked:
+		return violation(pe, "unmasked frame from a client")
+	case h.Masked != r.expectMasked:
+		return violation(pe, "masked frame from a server")
+	case h.Opcode.IsControl() && !h.Fin:
+		return violation(pe, "fragmented %s frame", h.Opcode)
+	case h.Opcode.IsControl() && h.Length > 125:
+		return violation(pe, "%s frame of %d bytes (over 125)", h.Opcode, h.Length)
+	case h.Opcode.IsControl():
+		return nil
+	case h.Opcode == frames.OpContinuation && r.op == 0:
+		return violation(pe, "continuation frame with no message to continue")
+	case h.Opcode != frames.OpContinuation && r.op != 0:
+		return violation(pe, "new %s message while a fragmented message is open", h.Opcode)
+	}
+	size := h.Length
+	if h.Opcode == frames.OpContinuation {
+		size += r.size
+	}
+	if r.limit > 0 && size > r.limit {
+		return violation(frames.CloseMessageTooBig, "message of %d bytes or more exceeds the limit of %d", size, r.limit)
+	}
+	return nil
+}
+
+// control reads a control frame's payload and handles it.
+func (r *reader) control(ctx context.Context, h frames.Header) error {
+	p := r.controlData[:h.Length]
+	if _, err := io.ReadFull(r.br, p); err != nil {
+		return unexpected(err)
+	}
+	if h.Masked {
+		frames.Mask(h.Key, 0, p)
+	}
+	switch h.Opcode {
+	case frames.OpPing:
+		r.report(ctx, event{kind: evPing, payload: slices.Clone(p)})
+	case frames.OpClose:
+		code, reason, err := frames.ParseClose(p)
+		if errors.Is(err, frames.ErrInvalidUTF8) {
+			return violation(frames.CloseInvalidPayload, "close reason is not valid UTF-8")
+		} else if err != nil {
+			return &protocolError{code: frames.CloseProtocolError, err: err}
+		}
+		r.closed = true
+		r.report(ctx, event{kind: evClose, code: code, reason: reason})
+	}
+	return nil // a pong only counts as activity
+}
+
+// data reads a data frame's payload into the message being assembled, and
+// hands the message on when the frame is its last.
+func (r *reader) data(ctx context.Context, h frames.Header) error {
+	if h.Opcode != frames.OpContinuation {
+		r.op, r.size, r.msg = h.Opcode, 0, nil
+		r.utf8.Reset()
+		r.stream = r.offerStream(h.Opcode)
+		if r.stream == nil {
+			r.msg = make([]byte, 0, h.Length)
+		}
+	}
+	r.size += h.Length
+	var err error
+	if r.stream != nil {
+		err = r.streamPayload(ctx, h)
+	} else {
+		err = r.readPayload(h)
+	}
+	if err != nil || !h.Fin {
+		return err
+	}
+	if r.op == frames.OpText && !r.utf8.Complete() {
+		return violation(frames.CloseInvalidPayload, "text message ends inside a UTF-8 sequence")
+	}
+	op := r.op
+	r.op = 0
+	if r.stream != nil {
+		r.stream.finish(nil)
+		r.stream = nil
+		return nil
+	}
+	msg := r.msg
+	r.msg = nil
+	return r.deliver(ctx, Message{Opcode: op, Data: msg})
+}
+
+// readPayload appends the frame's payload to r.msg, unmasking and checking
+// UTF-8 as each piece arrives, so invalid text fails at once.
+func (r *reader) readPayload(h frames.Header) error {
+	off := len(r.msg)
+	end := off + int(h.Length)
+	r.msg = slices.Grow(r.msg, int(h.Length))[:end]
+	pos := 0
+	for off < end {
+		n, err := r.br.Read(r.msg[off:end])
+		if n > 0 {
+			if err := r.accept(h, &pos, r.msg[off:off+n]); err != nil {
+				return err
+			}
+			off += n
+		}
+		if err != nil && off < end {
+			return unexpected(err)
+		}
+	}
+	return nil
+}
+
+// accept unmasks a piece of payload and validates it if it is text.
+func (r *reader) accept(h frames.Header, pos *int, p []byte) error {
+	if h.Masked {
+		*pos = frames.Mask(h.Key, *pos, p)
+	}
+	if r.op == frames.OpText && !r.utf8.Write(p) {
+		return violation(frames.CloseInvalidPayload, "text is not valid UTF-8")
+	}
+	return nil
+}
+
+// deliver hands a message to the user, holding it back while the queue is
+// over its byte bound: then the reader reads nothing more from the socket.
+func (r *reader) deliver(ctx context.Context, m Message) error {
+	r.account()
+	for r.queued > 0 && r.queued+int64(len(m.Data)) > r.maxQueued {
+		// Receive signals drained; a user of In does not, so look again
+		// shortly.
+		if r.poll == nil {
+			r.poll = time.NewTimer(time.Millisecond)
+		} else {
+			r.poll.Reset(time.Millisecond)
+		}
+		select {
+		case <-r.c.drained:
+		case <-r.poll.C:
+		case <-ctx.Done():
+			return nil
+		}
+		r.account()
+	}
+	select {
+	case r.c.in <- m:
+	case <-ctx.Done():
+		return nil
+	}
+	r.sizes[(r.first+r.n)%len(r.sizes)] = len(m.Data)
+	r.n++
+	r.queued += int64(len(m.Data))
+	return nil
+}
+
+// account forgets the sizes of the messages the user has taken from c.in:
+// the oldest ones, beyond what c.in still holds.
+func (r *reader) account() {
+	for left := len(r.c.in); r.n > left; r.n-- {
+		r.queued -= int64(r.sizes[r.first])
+		r.first = (r.first + 1) % len(r.sizes)
+	}
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
