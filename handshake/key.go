@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
+	"strings"
 )
 
 // Version is the only WebSocket protocol version this package speaks, as it
@@ -39,8 +40,8 @@ func AcceptKey(key string) string {
 // validKey reports whether key is the base64 encoding of exactly 16 bytes,
 // as RFC 6455 section 4.1 requires of a Sec-WebSocket-Key.
 func validKey(key string) bool {
-	if len(key) != keyLen {
-		return false
+	if len(key) != keyLen || strings.ContainsAny(key, "\r\n") {
+		return false // the decoder would skip line breaks
 	}
 	var nonce [18]byte // room for what 24 characters decode to
 	n, err := base64.StdEncoding.Decode(nonce[:], []byte(key))
