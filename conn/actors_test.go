@@ -120,8 +120,8 @@ func TestBurstOfSmallMessagesIsOneWrite(t *testing.T) {
 			t.Fatalf("message %d has %d bytes, want %d", i, len(m.Data), i-1)
 		}
 	}
-	if got := cc.writes.Load() - before; got != 2 {
-		t.Fatalf("%d messages took %d writes, want 2 (the held one and one batch)", burst+1, got)
+	if got := cc.writes.Load() - before; got > 2 {
+		t.Fatalf("%d messages took %d writes, want at most 2 (the held one and one batch)", burst+1, got)
 	}
 }
 

@@ -169,10 +169,14 @@ func (k *controller) over() (*CloseError, bool) {
 	case k.failure != nil:
 		// Failing: done once the close frame is out (or could not be sent).
 		return k.failure, k.wroteClose || !k.sentClose
+	case k.gotClose && k.readerDone:
+		// The peer closed TCP after its close frame: nothing more to wait
+		// for, whether or not our answer got out.
+		return k.clean(), true
 	case k.gotClose && k.wroteClose:
 		// Handshake complete. The server closes TCP first; the client
 		// waits for that (RFC 6455 7.1.1), bounded by the close timeout.
-		return k.clean(), !k.c.client || k.readerDone
+		return k.clean(), !k.c.client
 	case k.readerDone:
 		return &CloseError{Code: frames.CloseAbnormal, Err: k.readErr}, true
 	}
@@ -198,7 +202,7 @@ func (k *controller) interrupted(cause error) *CloseError {
 	switch {
 	case k.failure != nil:
 		return k.failure
-	case k.gotClose && k.wroteClose:
+	case k.gotClose:
 		return k.clean()
 	}
 	return &CloseError{Code: frames.CloseAbnormal, Err: cause}
