@@ -8,8 +8,12 @@ import "encoding/binary"
 // which range the next continuation byte must fall in, which is how
 // overlong forms (E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code
 // points above U+10FFFF (F4 90..BF, F5..FF) are refused at the first byte
-// that makes them so. Runs of ASCII skip the automaton eight bytes at a
-// time.
+// that makes them so.
+//
+// The automaton is only needed where a sequence is cut between two pieces
+// of text. Within a piece, runs of ASCII are skipped sixteen or eight bytes
+// at a time and whole sequences are checked directly against the same
+// ranges (utf8Seq), which is several times faster than a byte at a time.
 
 // Byte classes: which bytes behave alike in every state.
 const (
@@ -111,6 +115,19 @@ var utf8Next = func() (t [utf8TableSize]uint8) {
 // has none set.
 const asciiMask = 0x8080808080808080
 
+// utf8Seq gives, for the class of a lead byte, the length of its sequence
+// and the range its second byte must fall in; the bytes after the second
+// are any continuation byte. Classes that cannot start a sequence have n 0.
+var utf8Seq = [numClasses]struct{ n, lo, hi uint8 }{
+	clLead2: {2, 0x80, 0xBF},
+	clE0:    {3, 0xA0, 0xBF},
+	clLead3: {3, 0x80, 0xBF},
+	clED:    {3, 0x80, 0x9F},
+	clF0:    {4, 0x90, 0xBF},
+	clLead4: {4, 0x80, 0xBF},
+	clF4:    {4, 0x80, 0x8F},
+}
+
 // UTF8Validator checks that text is valid UTF-8 as RFC 3629 defines it,
 // fed in pieces, such as the fragments of a text message. It rejects
 // overlong forms, the surrogates U+D800 to U+DFFF and code points above
@@ -129,29 +146,58 @@ type UTF8Validator struct {
 // open at the end: call [UTF8Validator.Complete] at the end of the text.
 func (v *UTF8Validator) Write(p []byte) bool {
 	s := v.state
-	if s == stReject {
-		return false
-	}
-	for i := 0; i < len(p); {
-		if s == stAccept {
-			for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&asciiMask == 0 {
-				i += 8
-			}
-			for i < len(p) && p[i] < 0x80 {
-				i++
-			}
-			if i == len(p) {
-				break
-			}
-		}
-		s = utf8Next[int(s)+int(utf8Class[p[i]])]
+	// Finish, through the automaton, a sequence that an earlier piece
+	// left open.
+	for s != stAccept {
 		if s == stReject {
-			v.state = s
 			return false
 		}
-		i++
+		if len(p) == 0 {
+			return true
+		}
+		s = utf8Next[int(s)+int(utf8Class[p[0]])]
+		v.state = s
+		p = p[1:]
 	}
-	v.state = s
+
+	// Between sequences: skip ASCII a word or two at a time and check
+	// whole sequences directly; only a sequence cut at the end of p goes
+	// to the automaton, which remembers it for the next piece.
+	for len(p) > 0 {
+		for len(p) >= 16 && (binary.LittleEndian.Uint64(p)|binary.LittleEndian.Uint64(p[8:]))&asciiMask == 0 {
+			p = p[16:]
+		}
+		if len(p) >= 8 && binary.LittleEndian.Uint64(p)&asciiMask == 0 {
+			p = p[8:]
+			continue
+		}
+		if len(p) == 0 {
+			break
+		}
+		c := p[0]
+		if c < 0x80 {
+			p = p[1:]
+			continue
+		}
+		seq := utf8Seq[utf8Class[c]]
+		switch {
+		case seq.n == 0:
+			v.state = stReject
+			return false
+		case int(seq.n) > len(p):
+			for _, b := range p {
+				s = utf8Next[int(s)+int(utf8Class[b])]
+			}
+			v.state = s
+			return s != stReject
+		case p[1] < seq.lo || p[1] > seq.hi,
+			seq.n >= 3 && p[2]&0xC0 != 0x80,
+			seq.n == 4 && p[3]&0xC0 != 0x80:
+			v.state = stReject
+			return false
+		}
+		p = p[seq.n:]
+	}
 	return true
 }
 

@@ -198,12 +198,19 @@ func TestUTF8ValidatorAcceptsEveryScalarValueAndNoSurrogate(t *testing.T) {
 			if ValidUTF8(s) {
 				t.Fatalf("ValidUTF8 accepted the surrogate U+%04X (% x)", r, s)
 			}
+			var v UTF8Validator
+			if v.Write(s[:1]) && v.Write(s[1:]) {
+				t.Fatalf("the validator accepted the surrogate U+%04X (% x) fed in two pieces", r, s)
+			}
 			continue
 		}
 		buf = utf8.AppendRune(buf[:0], r)
+		if !ValidUTF8(buf) {
+			t.Fatalf("ValidUTF8 refused U+%04X (% x)", r, buf)
+		}
 		var v UTF8Validator
 		if !v.Write(buf[:1]) || !v.Write(buf[1:]) || !v.Complete() {
-			t.Fatalf("the validator refused U+%04X (% x)", r, buf)
+			t.Fatalf("the validator refused U+%04X (% x) fed in two pieces", r, buf)
 		}
 	}
 }
@@ -217,6 +224,37 @@ func TestUTF8ValidatorAcceptsASCIIWordsAtAnyAlignment(t *testing.T) {
 		}
 		if !ValidUTF8(in[:len(in)-1]) {
 			t.Errorf("ValidUTF8 refused text[%d:] without the FF", start)
+		}
+	}
+}
+
+// Whole sequences within one piece take a faster path than the automaton:
+// it must agree with the standard library on every two- and three-byte
+// input, and on every four-byte input whose last byte is at the edge of
+// the continuation range.
+func TestValidUTF8AgreesWithStandardLibraryOnShortInputs(t *testing.T) {
+	p := make([]byte, 4)
+	for a := range 256 {
+		for b := range 256 {
+			p[0], p[1] = byte(a), byte(b)
+			if got, want := ValidUTF8(p[:2]), utf8.Valid(p[:2]); got != want {
+				t.Fatalf("ValidUTF8(% x) = %v, want %v", p[:2], got, want)
+			}
+			for c := range 256 {
+				p[2] = byte(c)
+				if got, want := ValidUTF8(p[:3]), utf8.Valid(p[:3]); got != want {
+					t.Fatalf("ValidUTF8(% x) = %v, want %v", p[:3], got, want)
+				}
+				if a < 0xF0 || a > 0xF4 {
+					continue
+				}
+				for _, d := range []byte{0x7F, 0x80, 0xBF, 0xC0} {
+					p[3] = d
+					if got, want := ValidUTF8(p), utf8.Valid(p); got != want {
+						t.Fatalf("ValidUTF8(% x) = %v, want %v", p, got, want)
+					}
+				}
+			}
 		}
 	}
 }
