@@ -58,12 +58,13 @@ type Result struct {
 // [ErrDuplicateProtocol], [ErrBadExtensions] or [ErrInvalidHeader], and
 // nothing is written.
 func (r *ClientRequest) Write(w io.Writer) error {
-	if err := r.check(); err != nil {
+	target, err := r.check()
+	if err != nil {
 		return err
 	}
 	b := make([]byte, 0, 256)
 	b = append(b, "GET "...)
-	b = append(b, r.URL.RequestURI()...)
+	b = append(b, target...)
 	b = append(b, " HTTP/1.1\r\n"...)
 	b = appendField(b, "Host", hostHeader(r.URL))
 	b = append(b, "Upgrade: websocket\r\nConnection: Upgrade\r\n"...)
@@ -82,8 +83,7 @@ func (r *ClientRequest) Write(w io.Writer) error {
 		cred := base64.StdEncoding.EncodeToString([]byte(u.Username() + ":" + pass))
 		b = appendField(b, "Authorization", "Basic "+cred)
 	}
-	b, err := appendExtra(b, r.Header, clientOwn)
-	if err != nil {
+	if b, err = appendExtra(b, r.Header, clientOwn); err != nil {
 		return err
 	}
 	b = append(b, "\r\n"...)
@@ -91,30 +91,32 @@ func (r *ClientRequest) Write(w io.Writer) error {
 	return err
 }
 
-// check validates everything Write would write.
-func (r *ClientRequest) check() error {
+// check validates everything Write would write and returns the request
+// target.
+func (r *ClientRequest) check() (string, error) {
 	u := r.URL
 	if u == nil {
-		return fmt.Errorf("%w: no URL", ErrBadURI)
+		return "", fmt.Errorf("%w: no URL", ErrBadURI)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "ws", "wss", "http", "https":
 	default:
-		return fmt.Errorf("%w: scheme must be ws or wss, not %q", ErrBadURI, u.Scheme)
+		return "", fmt.Errorf("%w: scheme must be ws or wss, not %q", ErrBadURI, u.Scheme)
 	}
 	if u.Opaque != "" || u.Hostname() == "" {
-		return fmt.Errorf("%w: no host", ErrBadURI)
+		return "", fmt.Errorf("%w: no host", ErrBadURI)
 	}
-	if !validFieldValue(u.Host) || !validFieldValue(u.RequestURI()) || strings.ContainsAny(u.RequestURI(), " \t") {
-		return fmt.Errorf("%w: %q", ErrBadURI, u.String())
+	target := u.RequestURI()
+	if !validFieldValue(u.Host) || !validFieldValue(target) || strings.ContainsAny(target, " \t") {
+		return "", fmt.Errorf("%w: %q", ErrBadURI, u.String())
 	}
 	if !validKey(r.Key) {
-		return fmt.Errorf("%w: %q", ErrBadKey, r.Key)
+		return "", fmt.Errorf("%w: %q", ErrBadKey, r.Key)
 	}
 	if err := CheckProtocols(r.Protocols); err != nil {
-		return err
+		return "", err
 	}
-	return checkExtensions(r.Extensions)
+	return target, checkExtensions(r.Extensions)
 }
 
 // Verify checks resp, the server's answer to r read by [ReadResponse],
