@@ -78,7 +78,7 @@ func (r *ClientRequest) Write(w io.Writer) error {
 		b = appendExtensions(b, r.Extensions)
 		b = append(b, "\r\n"...)
 	}
-	if u := r.URL.User; u != nil && r.Header.Get("Authorization") == "" {
+	if u := r.URL.User; u != nil && !hasField(r.Header, "Authorization") {
 		pass, _ := u.Password()
 		cred := base64.StdEncoding.EncodeToString([]byte(u.Username() + ":" + pass))
 		b = appendField(b, "Authorization", "Basic "+cred)

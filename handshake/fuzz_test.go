@@ -98,3 +98,43 @@ func FuzzParseExtensions(f *testing.F) {
 		}
 	})
 }
+
+func FuzzClientRequestWrite(f *testing.F) {
+	for _, s := range []string{
+		"ws://example.com/chat?x=1",
+		"wss://user:pa%20ss@[::1]:9000/a%2Fb",
+		"http://example.com:80",
+		"HTTPS://h/#frag",
+	} {
+		f.Add(s, "chat")
+	}
+	f.Fuzz(func(t *testing.T, raw, protocol string) {
+		u, err := handshake.ParseURI(raw)
+		if err != nil {
+			return
+		}
+		cr := &handshake.ClientRequest{URL: u, Key: rfcKey, Protocols: []string{protocol}}
+		var buf bytes.Buffer
+		if err := cr.Write(&buf); err != nil {
+			if buf.Len() != 0 {
+				t.Fatalf("Write failed with %v after writing %q", err, buf.String())
+			}
+			return
+		}
+		// Whatever Write accepts, a server reads as a valid handshake.
+		r, err := http.ReadRequest(bufio.NewReader(&buf))
+		if err != nil {
+			t.Fatalf("http.ReadRequest of %q: %v", buf.String(), err)
+		}
+		req, err := handshake.CheckRequest(r)
+		if err != nil {
+			t.Fatalf("CheckRequest of what Write wrote for %q: %v", raw, err)
+		}
+		if len(req.Protocols) != 1 || req.Protocols[0] != protocol {
+			t.Fatalf("protocols = %q, want [%q]", req.Protocols, protocol)
+		}
+		if buf.Len() != 0 {
+			t.Fatalf("%d bytes after the request", buf.Len())
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"slices"
+	"strings"
 )
 
 // clientOwn are the request fields ClientRequest.Write writes itself and
@@ -58,6 +59,16 @@ func appendExtra(b []byte, h http.Header, own map[string]bool) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// hasField reports whether h has the field name, in any case.
+func hasField(h http.Header, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // validFieldValue reports whether v may be written as a field value: no
