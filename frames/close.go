@@ -34,7 +34,7 @@ const (
 
 // MaxCloseReason is the longest close reason in bytes: a control frame
 // carries at most 125 bytes, two of which are the status code.
-const MaxCloseReason = maxControlPayload - 2
+const MaxCloseReason = 123
 
 var closeCodeNames = map[CloseCode]string{
 	CloseNormal:             "normal closure",

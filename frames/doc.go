@@ -26,5 +26,7 @@
 //
 // Encoding and decoding a header allocate nothing, [WriteFrame] masks into
 // the writer's buffer without allocating or modifying the caller's payload,
-// and [ReadFrame] allocates exactly one slice, for the payload.
+// and [ReadFrame] allocates the payload and nothing else. Payloads over
+// 1 MiB are read into a buffer that grows as the bytes arrive, so a peer
+// cannot make a reader reserve memory just by announcing a large frame.
 package frames

@@ -11,9 +11,9 @@ import "encoding/binary"
 // that makes them so.
 //
 // The automaton is only needed where a sequence is cut between two pieces
-// of text. Within a piece, runs of ASCII are skipped sixteen or eight bytes
-// at a time and whole sequences are checked directly against the same
-// ranges (utf8Seq), which is several times faster than a byte at a time.
+// of text. Within a piece, runs of ASCII are skipped a word at a time and
+// whole sequences are checked directly against the same ranges
+// (utf8Lead), which is several times faster than a byte at a time.
 
 // Byte classes: which bytes behave alike in every state.
 const (
@@ -115,18 +115,26 @@ var utf8Next = func() (t [utf8TableSize]uint8) {
 // has none set.
 const asciiMask = 0x8080808080808080
 
-// utf8Seq gives, for the class of a lead byte, the length of its sequence
-// and the range its second byte must fall in; the bytes after the second
-// are any continuation byte. Classes that cannot start a sequence have n 0.
-var utf8Seq = [numClasses]struct{ n, lo, hi uint8 }{
-	clLead2: {2, 0x80, 0xBF},
-	clE0:    {3, 0xA0, 0xBF},
-	clLead3: {3, 0x80, 0xBF},
-	clED:    {3, 0x80, 0x9F},
-	clF0:    {4, 0x90, 0xBF},
-	clLead4: {4, 0x80, 0xBF},
-	clF4:    {4, 0x80, 0x8F},
-}
+// utf8Lead gives, for a lead byte, the length of its sequence and the
+// range its second byte must fall in; the bytes after the second may be
+// any continuation byte. Bytes that cannot start a multi-byte sequence have
+// n 0. It holds what utf8Next encodes, in the form a whole sequence can be
+// checked with.
+var utf8Lead = func() (t [256]struct{ n, lo, hi uint8 }) {
+	seq := [numClasses]struct{ n, lo, hi uint8 }{
+		clLead2: {2, 0x80, 0xBF},
+		clE0:    {3, 0xA0, 0xBF},
+		clLead3: {3, 0x80, 0xBF},
+		clED:    {3, 0x80, 0x9F},
+		clF0:    {4, 0x90, 0xBF},
+		clLead4: {4, 0x80, 0xBF},
+		clF4:    {4, 0x80, 0x8F},
+	}
+	for b := range t {
+		t[b] = seq[utf8Class[b]]
+	}
+	return t
+}()
 
 // UTF8Validator checks that text is valid UTF-8 as RFC 3629 defines it,
 // fed in pieces, such as the fragments of a text message. It rejects
@@ -160,43 +168,47 @@ func (v *UTF8Validator) Write(p []byte) bool {
 		p = p[1:]
 	}
 
-	// Between sequences: skip ASCII a word or two at a time and check
-	// whole sequences directly; only a sequence cut at the end of p goes
-	// to the automaton, which remembers it for the next piece.
+	// Between sequences: check whole sequences directly, and after an
+	// ASCII byte, skip any run of ASCII that follows a word at a time.
+	// Only a sequence cut at the end of p goes to the automaton, which
+	// remembers it for the next piece.
+	p = p[:len(p):len(p)]
 	for len(p) > 0 {
-		for len(p) >= 16 && (binary.LittleEndian.Uint64(p)|binary.LittleEndian.Uint64(p[8:]))&asciiMask == 0 {
-			p = p[16:]
-		}
-		if len(p) >= 8 && binary.LittleEndian.Uint64(p)&asciiMask == 0 {
-			p = p[8:]
-			continue
-		}
-		if len(p) == 0 {
-			break
-		}
 		c := p[0]
 		if c < 0x80 {
 			p = p[1:]
+			if len(p) >= 8 && binary.LittleEndian.Uint64(p)&asciiMask == 0 {
+				p = p[8:]
+				for len(p) >= 32 && (binary.LittleEndian.Uint64(p)|binary.LittleEndian.Uint64(p[8:])|
+					binary.LittleEndian.Uint64(p[16:])|binary.LittleEndian.Uint64(p[24:]))&asciiMask == 0 {
+					p = p[32:]
+				}
+				for len(p) >= 8 && binary.LittleEndian.Uint64(p)&asciiMask == 0 {
+					p = p[8:]
+				}
+			}
 			continue
 		}
-		seq := utf8Seq[utf8Class[c]]
-		switch {
-		case seq.n == 0:
+		seq := utf8Lead[c]
+		n := int(seq.n)
+		if n == 0 {
 			v.state = stReject
 			return false
-		case int(seq.n) > len(p):
+		}
+		if n > len(p) {
 			for _, b := range p {
 				s = utf8Next[int(s)+int(utf8Class[b])]
 			}
 			v.state = s
 			return s != stReject
-		case p[1] < seq.lo || p[1] > seq.hi,
-			seq.n >= 3 && p[2]&0xC0 != 0x80,
-			seq.n == 4 && p[3]&0xC0 != 0x80:
+		}
+		if p[1] < seq.lo || p[1] > seq.hi ||
+			(n >= 3 && p[2]&0xC0 != 0x80) ||
+			(n == 4 && p[3]&0xC0 != 0x80) {
 			v.state = stReject
 			return false
 		}
-		p = p[seq.n:]
+		p = p[n:]
 	}
 	return true
 }
