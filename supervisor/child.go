@@ -57,14 +57,16 @@ type ChildInfo struct {
 // child is the supervisor's record of one Spec. Its fields are guarded by
 // the supervisor's mu.
 type child struct {
-	spec     Spec
-	state    ChildState
-	restarts int       // restarts since Serve began
-	attempt  int       // consecutive restarts, for the backoff
-	lastErr  error     // what the last run returned
-	inst     *instance // the running instance, if any
-	due      time.Time // when to start, in StateStarting and StateBackoff
-	removed  bool      // no longer one of the supervisor's children
+	spec      Spec
+	state     ChildState
+	restarts  int       // restarts since Serve began
+	attempt   int       // consecutive restarts, for the backoff
+	lastErr   error     // what the last run returned
+	inst      *instance // the running instance, if any
+	due       time.Time // when to start, in StateStarting and StateBackoff
+	removed   bool      // no longer one of the supervisor's children
+	seq       uint64    // position in start order
+	pendingAt int       // 1 + its index in the supervisor's pending list; 0 if not there
 }
 
 // stopReason records why the supervisor cancelled an instance.
@@ -107,6 +109,24 @@ func (c *child) active() bool {
 	return c.inst != nil || c.state == StateStarting || c.state == StateBackoff
 }
 
+// setStateLocked moves c to state st and keeps s.pending, the set of
+// children waiting to start, up to date.
+func (s *Supervisor) setStateLocked(c *child, st ChildState) {
+	c.state = st
+	waiting := st == StateStarting || st == StateBackoff
+	switch {
+	case waiting && c.pendingAt == 0:
+		s.pending = append(s.pending, c)
+		c.pendingAt = len(s.pending)
+	case !waiting && c.pendingAt != 0:
+		last := s.pending[len(s.pending)-1]
+		s.pending[c.pendingAt-1], last.pendingAt = last, c.pendingAt
+		s.pending[len(s.pending)-1] = nil
+		s.pending = s.pending[:len(s.pending)-1]
+		c.pendingAt = 0
+	}
+}
+
 // shutdownTimeout returns the child's effective shutdown timeout.
 func (s *Supervisor) shutdownTimeout(c *child) time.Duration {
 	if c.spec.ShutdownTimeout > 0 {
@@ -125,7 +145,8 @@ func (s *Supervisor) startLocked(base context.Context, c *child) {
 		done:    make(chan struct{}),
 		started: time.Now(),
 	}
-	c.inst, c.state = inst, StateRunning
+	c.inst = inst
+	s.setStateLocked(c, StateRunning)
 	go s.run(ctx, inst, c.spec.Service)
 }
 
@@ -172,7 +193,8 @@ func (s *Supervisor) stopChild(ctx context.Context, c *child, cause error) {
 	case <-inst.done:
 		s.mu.Lock()
 		if c.inst == inst {
-			c.inst, c.lastErr, c.state = nil, inst.err, StateStopped
+			c.inst, c.lastErr = nil, inst.err
+			s.setStateLocked(c, StateStopped)
 		}
 		s.mu.Unlock()
 		s.emit(ctx, slog.LevelInfo, Event{Kind: ChildExited, Child: c.spec.Name, Err: inst.err, Restarts: c.restarts})
@@ -180,7 +202,8 @@ func (s *Supervisor) stopChild(ctx context.Context, c *child, cause error) {
 		s.mu.Lock()
 		s.abandonLocked(inst)
 		if c.inst == inst {
-			c.inst, c.state = nil, StateStopped
+			c.inst = nil
+			s.setStateLocked(c, StateStopped)
 		}
 		s.mu.Unlock()
 		s.emit(ctx, slog.LevelError, Event{Kind: ChildStuck, Child: c.spec.Name,
@@ -199,7 +222,9 @@ func (s *Supervisor) abandonLocked(inst *instance) {
 
 // forgetLocked removes c from the supervisor's children.
 func (s *Supervisor) forgetLocked(c *child) {
-	c.removed, c.state = true, StateStopped
+	c.removed = true
+	s.setStateLocked(c, StateStopped)
+	delete(s.byName, c.spec.Name)
 	for i, x := range s.children {
 		if x == c {
 			s.children = append(s.children[:i:i], s.children[i+1:]...)
@@ -239,17 +264,18 @@ func (s *Supervisor) Add(spec Spec) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.children {
-		if c.spec.Name == spec.Name {
-			return fmt.Errorf("supervisor %q: child %q: %w", s.name, spec.Name, ErrDuplicateChild)
-		}
+	if s.byName[spec.Name] != nil {
+		return fmt.Errorf("supervisor %q: child %q: %w", s.name, spec.Name, ErrDuplicateChild)
 	}
-	c := &child{spec: spec, state: StateStopped}
+	s.seq++
+	c := &child{spec: spec, seq: s.seq}
+	s.children = append(s.children, c)
+	s.byName[spec.Name] = c
 	if s.running {
-		c.state, c.due = StateStarting, time.Now()
+		c.due = time.Now()
+		s.setStateLocked(c, StateStarting)
 		s.signal()
 	}
-	s.children = append(s.children, c)
 	return nil
 }
 
@@ -262,13 +288,7 @@ func (s *Supervisor) Add(spec Spec) error {
 // current child has that name.
 func (s *Supervisor) Remove(ctx context.Context, name string) error {
 	s.mu.Lock()
-	var c *child
-	for _, x := range s.children {
-		if x.spec.Name == name {
-			c = x
-			break
-		}
-	}
+	c := s.byName[name]
 	if c == nil {
 		s.mu.Unlock()
 		return fmt.Errorf("supervisor %q: child %q: %w", s.name, name, ErrUnknownChild)

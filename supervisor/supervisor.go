@@ -1,10 +1,12 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -108,14 +110,17 @@ type Supervisor struct {
 	wake    chan struct{} // capacity 1: "look at exited, events and children"
 
 	mu        sync.Mutex
-	children  []*child    // in start order
-	running   bool        // Serve is running and not yet shutting down
-	serving   bool        // Serve is running
-	gen       uint64      // incremented by each Serve
-	exited    []*instance // returned instances waiting for the Serve loop
-	events    []Event     // events raised outside the Serve loop
-	abandoned []*instance // instances given up on as stuck
-	restarts  []time.Time // restarts within the intensity period
+	children  []*child          // in start order
+	byName    map[string]*child // the children by name
+	pending   []*child          // children in StateStarting or StateBackoff, any order
+	seq       uint64            // the last child.seq given out
+	running   bool              // Serve is running and not yet shutting down
+	serving   bool              // Serve is running
+	gen       uint64            // incremented by each Serve
+	exited    []*instance       // returned instances waiting for the Serve loop
+	events    []Event           // events raised outside the Serve loop
+	abandoned []*instance       // instances given up on as stuck
+	restarts  []time.Time       // restarts within the intensity period
 }
 
 // New returns a supervisor with the given name, options and initial
@@ -125,9 +130,10 @@ type Supervisor struct {
 // anything.
 func New(name string, opts Options, children ...Spec) *Supervisor {
 	s := &Supervisor{
-		name: name,
-		opts: opts.withDefaults(),
-		wake: make(chan struct{}, 1),
+		name:   name,
+		opts:   opts.withDefaults(),
+		wake:   make(chan struct{}, 1),
+		byName: make(map[string]*child),
 	}
 	s.log = s.opts.Logger
 	if opts.Strategy < OneForOne || opts.Strategy > RestForOne {
@@ -202,10 +208,11 @@ func (s *Supervisor) begin() error {
 	}
 	s.serving, s.running = true, true
 	s.gen++
-	s.exited, s.events, s.abandoned, s.restarts = nil, nil, nil, nil
+	s.exited, s.events, s.abandoned, s.restarts, s.pending = nil, nil, nil, nil, nil
 	now := time.Now()
 	for _, c := range s.children {
-		*c = child{spec: c.spec, state: StateStarting, due: now}
+		*c = child{spec: c.spec, seq: c.seq, due: now}
+		s.setStateLocked(c, StateStarting)
 	}
 	return nil
 }
@@ -263,7 +270,7 @@ func (s *Supervisor) handleExit(ctx context.Context, inst *instance) error {
 
 	now := time.Now()
 	if n, ok := s.countRestartLocked(now); !ok {
-		c.state = StateStopped
+		s.setStateLocked(c, StateStopped)
 		s.mu.Unlock()
 		s.emit(ctx, level, exitEv)
 		s.emit(ctx, slog.LevelError, Event{Kind: IntensityExceeded, Child: c.spec.Name, Err: inst.err, Restarts: n})
@@ -274,10 +281,11 @@ func (s *Supervisor) handleExit(ctx context.Context, inst *instance) error {
 	}
 	delay := s.opts.Backoff.Next(c.attempt)
 	c.attempt++
-	c.state = StateBackoff
+	c.due = now.Add(delay)
+	s.setStateLocked(c, StateBackoff)
 	siblings := s.siblingsLocked(c)
 	for _, sib := range siblings {
-		sib.state = StateStopping
+		s.setStateLocked(sib, StateStopping)
 		if sib.inst != nil && sib.inst.stop == stopNone {
 			sib.inst.stop = stopBySupervisor
 		}
@@ -285,9 +293,11 @@ func (s *Supervisor) handleExit(ctx context.Context, inst *instance) error {
 	s.mu.Unlock()
 	s.emit(ctx, level, exitEv)
 
-	cause := fmt.Errorf("supervisor %q: restarting with sibling %q", s.name, c.spec.Name)
-	for i := len(siblings) - 1; i >= 0; i-- {
-		s.stopChild(ctx, siblings[i], cause)
+	if len(siblings) > 0 {
+		cause := fmt.Errorf("supervisor %q: restarting with sibling %q", s.name, c.spec.Name)
+		for i := len(siblings) - 1; i >= 0; i-- {
+			s.stopChild(ctx, siblings[i], cause)
+		}
 	}
 
 	// Schedule the restarts; the Serve loop starts them in start order when
@@ -304,7 +314,8 @@ func (s *Supervisor) handleExit(ctx context.Context, inst *instance) error {
 			continue
 		}
 		r.restarts++
-		r.state, r.due = StateBackoff, due
+		r.due = due
+		s.setStateLocked(r, StateBackoff)
 		ev := Event{Kind: ChildRestarting, Child: r.spec.Name, Restarts: r.restarts, Backoff: delay}
 		if r == c {
 			ev.Err = inst.err
@@ -339,6 +350,9 @@ func (s *Supervisor) countRestartLocked(now time.Time) (int, bool) {
 // siblingsLocked returns, in start order, the children that the strategy
 // restarts together with c, other than c itself.
 func (s *Supervisor) siblingsLocked(c *child) []*child {
+	if s.opts.Strategy == OneForOne {
+		return nil
+	}
 	var out []*child
 	after := false
 	for _, sib := range s.children {
@@ -349,7 +363,7 @@ func (s *Supervisor) siblingsLocked(c *child) []*child {
 		if !sib.active() {
 			continue
 		}
-		if s.opts.Strategy == OneForAll || (s.opts.Strategy == RestForOne && after) {
+		if after || s.opts.Strategy == OneForAll {
 			out = append(out, sib)
 		}
 	}
@@ -359,13 +373,18 @@ func (s *Supervisor) siblingsLocked(c *child) []*child {
 // startDue starts, in start order, every child whose start time has come.
 func (s *Supervisor) startDue(ctx, base context.Context) {
 	now := time.Now()
+	var due []*child
 	var started []Event
 	s.mu.Lock()
-	for _, c := range s.children {
-		if (c.state == StateStarting || c.state == StateBackoff) && !c.due.After(now) {
-			s.startLocked(base, c)
-			started = append(started, Event{Kind: ChildStarted, Child: c.spec.Name, Restarts: c.restarts})
+	for _, c := range s.pending {
+		if !c.due.After(now) {
+			due = append(due, c)
 		}
+	}
+	slices.SortFunc(due, func(a, b *child) int { return cmp.Compare(a.seq, b.seq) })
+	for _, c := range due {
+		s.startLocked(base, c)
+		started = append(started, Event{Kind: ChildStarted, Child: c.spec.Name, Restarts: c.restarts})
 	}
 	s.mu.Unlock()
 	for _, ev := range started {
@@ -379,8 +398,8 @@ func (s *Supervisor) nextDue() (time.Time, bool) {
 	defer s.mu.Unlock()
 	var next time.Time
 	found := false
-	for _, c := range s.children {
-		if (c.state == StateStarting || c.state == StateBackoff) && (!found || c.due.Before(next)) {
+	for _, c := range s.pending {
+		if !found || c.due.Before(next) {
 			next, found = c.due, true
 		}
 	}
@@ -395,10 +414,10 @@ func (s *Supervisor) shutdown(ctx context.Context, err error) error {
 	children := append([]*child(nil), s.children...)
 	for _, c := range children {
 		if c.inst == nil {
-			c.state = StateStopped
+			s.setStateLocked(c, StateStopped)
 			continue
 		}
-		c.state = StateStopping
+		s.setStateLocked(c, StateStopping)
 		if c.inst.stop == stopNone {
 			c.inst.stop = stopBySupervisor
 		}

@@ -392,3 +392,24 @@ func TestPanickingChildIsRecoveredAndRestarted(t *testing.T) {
 	}
 	t.Fatal("no exit event")
 }
+
+func TestManyChildrenStartInOrderAndStopInReverse(t *testing.T) {
+	const n = 50
+	rec := newRecorder()
+	var specs []Spec
+	for i := range n {
+		specs = append(specs, Spec{Name: fmt.Sprint(i), Service: blocker()})
+	}
+	s := New("sup", testOptions(rec), specs...)
+	sv := serve(t, s)
+	rec.waitFor(t, "all started", has(ChildStarted, fmt.Sprint(n-1), 1))
+	sv.stop(t)
+	var want []string
+	for i := range n {
+		want = append(want, "child started "+fmt.Sprint(i))
+	}
+	for i := n - 1; i >= 0; i-- {
+		want = append(want, "child exited "+fmt.Sprint(i))
+	}
+	equalTrace(t, rec.snapshot(), append(want, "supervisor stopped"))
+}
