@@ -1,0 +1,211 @@
+package interop
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// requirePeer skips the test when a peer is missing (err says why), with a
+// message naming what to install; under CI=true it fails instead, since CI
+// installs every peer and must not pass by skipping.
+func requirePeer(t *testing.T, name string, err error, install string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := fmt.Sprintf("%s not installed (%v): run `%s`", name, err, install)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + " (CI=true: a missing peer fails the test)")
+	}
+	t.Skip(msg)
+}
+
+// peer is a program that plays the peer's part of the exchanges, as
+// described at the top of the scripts in peers/.
+type peer struct {
+	name string   // for messages, like "node ws"
+	argv []string // the command that runs the peer script, before its role
+}
+
+// serverPeer is a running peer in its server role.
+type serverPeer struct {
+	name   string
+	url    string // ws://127.0.0.1:PORT
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan []byte // the peer's stdout, line by line; closed at its end
+	stderr *syncBuffer
+}
+
+// startServer starts p as a server speaking protocols and waits for it to
+// listen. It is stopped (its stdin closed, killed if it lingers) when the
+// test ends.
+func (p peer) startServer(t *testing.T, protocols []string) *serverPeer {
+	t.Helper()
+	args := append(p.argv[1:len(p.argv):len(p.argv)], "server", "--protocols", strings.Join(protocols, ","))
+	cmd := exec.Command(p.argv[0], args...)
+	s := &serverPeer{name: p.name, cmd: cmd, lines: make(chan []byte, 16), stderr: new(syncBuffer)}
+	cmd.Stderr = s.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s server: %v", p.name, err)
+	}
+	go func() {
+		defer close(s.lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		for sc.Scan() {
+			s.lines <- bytes.Clone(sc.Bytes())
+		}
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	var hello struct {
+		Port int `json:"port"`
+	}
+	if err := s.next(&hello); err != nil || hello.Port == 0 {
+		t.Fatalf("%s server did not say where it listens (%v); stderr:\n%s", p.name, err, s.stderr)
+	}
+	s.url = fmt.Sprintf("ws://127.0.0.1:%d", hello.Port)
+	return s
+}
+
+// next decodes the peer's next line of output into v.
+func (s *serverPeer) next(v any) error {
+	select {
+	case line, ok := <-s.lines:
+		if !ok {
+			return fmt.Errorf("%s server ended: %v", s.name, s.cmd.Wait())
+		}
+		if err := json.Unmarshal(line, v); err != nil {
+			return fmt.Errorf("%s server printed %q: %w", s.name, line, err)
+		}
+		return nil
+	case <-time.After(exchangeTimeout):
+		return fmt.Errorf("%s server printed nothing for %v", s.name, exchangeTimeout)
+	}
+}
+
+// stop closes the peer's stdin, which tells it to exit, and waits for it;
+// a peer still running after a few seconds is killed.
+func (s *serverPeer) stop(t *testing.T) {
+	s.stdin.Close()
+	deadline := time.After(5 * time.Second)
+	for drained := false; !drained; {
+		select {
+		case _, ok := <-s.lines:
+			drained = !ok
+		case <-deadline:
+			t.Errorf("%s server did not exit when its stdin closed: killing it", s.name)
+			s.cmd.Process.Kill()
+			deadline = nil
+		}
+	}
+	if err := s.cmd.Wait(); err != nil && !t.Failed() {
+		t.Errorf("%s server exited with %v; stderr:\n%s", s.name, err, s.stderr)
+	}
+}
+
+// runClient runs p as a client of the wsactor server at base for ex and
+// returns its report.
+func (p peer) runClient(ctx context.Context, base string, ex exchange) (clientReport, error) {
+	ctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+	defer cancel()
+	args := append(p.argv[1:len(p.argv):len(p.argv)], "client",
+		"--url", base+ex.path,
+		"--protocols", strings.Join(ex.offer, ","),
+		"--sizes", ex.sizesArg(),
+		"--close", ex.peerCloseArg())
+	cmd := exec.CommandContext(ctx, p.argv[0], args...)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return clientReport{}, fmt.Errorf("%s client: %w; stderr:\n%s", p.name, err, &stderr)
+	}
+	var r clientReport
+	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+		return clientReport{}, fmt.Errorf("%s client printed %q: %w; stderr:\n%s", p.name, out, err, &stderr)
+	}
+	return r, nil
+}
+
+// testWsactorServer runs every exchange with p as the client and wsactor as
+// the server, checking both sides' accounts.
+func testWsactorServer(t *testing.T, p peer) {
+	srv := newScriptServer(t, nil)
+	for _, ex := range exchanges {
+		t.Run(ex.name, func(t *testing.T) {
+			start := time.Now()
+			report, err := p.runClient(context.Background(), srv.wsURL(), ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := srv.result(t, ex.path)
+			if res.err != nil {
+				t.Errorf("wsactor server: %v", res.err)
+			}
+			if err := report.check(ex); err != nil {
+				t.Errorf("%s client: %v", p.name, err)
+			}
+			t.Logf("%s client, wsactor server, %s exchange: %v", p.name, ex.name, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// testWsactorClient runs every exchange with wsactor as the client and p
+// as the server, checking both sides' accounts.
+func testWsactorClient(t *testing.T, p peer) {
+	srv := p.startServer(t, serverProtocols)
+	for _, ex := range exchanges {
+		t.Run(ex.name, func(t *testing.T) {
+			start := time.Now()
+			if err := dialExchange(context.Background(), srv.url, ex); err != nil {
+				t.Error(err)
+			}
+			var ev peerClosed
+			if err := srv.next(&ev); err != nil {
+				t.Fatalf("%v; stderr:\n%s", err, srv.stderr)
+			}
+			if err := ev.check(ex); err != nil {
+				t.Errorf("%s server: %v", p.name, err)
+			}
+			t.Logf("wsactor client, %s server, %s exchange: %v", p.name, ex.name, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writing process and a reading
+// test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
