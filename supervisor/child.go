@@ -196,8 +196,9 @@ func (s *Supervisor) stopChild(ctx context.Context, c *child, cause error) {
 			c.inst, c.lastErr = nil, inst.err
 			s.setStateLocked(c, StateStopped)
 		}
+		restarts := c.restarts
 		s.mu.Unlock()
-		s.emit(ctx, slog.LevelInfo, Event{Kind: ChildExited, Child: c.spec.Name, Err: inst.err, Restarts: c.restarts})
+		s.emit(ctx, slog.LevelInfo, Event{Kind: ChildExited, Child: c.spec.Name, Err: inst.err, Restarts: restarts})
 	case <-t.C:
 		s.mu.Lock()
 		s.abandonLocked(inst)

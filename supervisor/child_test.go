@@ -57,6 +57,9 @@ func TestChildrenSnapshotCountsRestarts(t *testing.T) {
 		Spec{Name: "steady", Service: blocker()},
 		Spec{Name: "flaky", Service: script(fail(errBoom), fail(errBoom), fail(errBoom))},
 	)
+	if s.Name() != "sup" {
+		t.Fatalf("Name() = %q", s.Name())
+	}
 	before := s.Children()
 	if len(before) != 2 || before[0].State != StateStopped || before[1].Name != "flaky" {
 		t.Fatalf("Children() before Serve = %+v", before)

@@ -150,10 +150,6 @@ func New(name string, opts Options, children ...Spec) *Supervisor {
 // Name returns the supervisor's name.
 func (s *Supervisor) Name() string { return s.name }
 
-// String returns the supervisor's name, so that a nested supervisor reads
-// well in logs.
-func (s *Supervisor) String() string { return s.name }
-
 // Serve starts the children in order and supervises them until ctx is
 // cancelled or the restart intensity is exceeded. It then stops the children
 // in reverse start order, each within its shutdown timeout, and returns:
