@@ -18,7 +18,7 @@ import (
 // requirePeer skips the test when a peer is missing (err says why), with a
 // message naming what to install; under CI=true it fails instead, since CI
 // installs every peer and must not pass by skipping.
-func requirePeer(t *testing.T, name string, err error, install string) {
+func requirePeer(t testing.TB, name string, err error, install string) {
 	t.Helper()
 	if err == nil {
 		return
@@ -26,6 +26,7 @@ func requirePeer(t *testing.T, name string, err error, install string) {
 	msg := fmt.Sprintf("%s not installed (%v): run `%s`", name, err, install)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg + " (CI=true: a missing peer fails the test)")
+		return
 	}
 	t.Skip(msg)
 }
@@ -177,7 +178,7 @@ func testWsactorClient(t *testing.T, p peer) {
 		t.Run(ex.name, func(t *testing.T) {
 			start := time.Now()
 			if err := dialExchange(context.Background(), srv.url, ex); err != nil {
-				t.Error(err)
+				t.Errorf("wsactor client: %v", err)
 			}
 			var ev peerClosed
 			if err := srv.next(&ev); err != nil {

@@ -88,18 +88,18 @@ func serveExchange(w http.ResponseWriter, r *http.Request, ex exchange) error {
 	// On any failure, end the connection; after a clean end this does nothing.
 	defer c.Close(frames.CloseInternalError, "interop test failed")
 	if got := c.Protocol(); got != ex.protocol {
-		return fmt.Errorf("wsactor server chose subprotocol %q, want %q", got, ex.protocol)
+		return fmt.Errorf("chose subprotocol %q, want %q", got, ex.protocol)
 	}
 	for _, want := range ex.script() {
 		got, err := c.Receive(ctx)
 		if err != nil {
-			return fmt.Errorf("wsactor server: receiving %s: %w", describe(want), err)
+			return fmt.Errorf("receiving %s: %w", describe(want), err)
 		}
 		if err := sameMessage(got, want); err != nil {
-			return fmt.Errorf("wsactor server: %w", err)
+			return err
 		}
 		if err := c.Send(ctx, got.Data, got.Opcode); err != nil {
-			return fmt.Errorf("wsactor server: echoing %s: %w", describe(got), err)
+			return fmt.Errorf("echoing %s: %w", describe(got), err)
 		}
 	}
 	return finishExchange(ctx, c, ex, func() error { return nil })
@@ -118,18 +118,18 @@ func dialExchange(ctx context.Context, base string, ex exchange) error {
 	}
 	defer c.Close(frames.CloseInternalError, "interop test failed")
 	if got := c.Protocol(); got != ex.protocol {
-		return fmt.Errorf("wsactor client got subprotocol %q, want %q", got, ex.protocol)
+		return fmt.Errorf("got subprotocol %q, want %q", got, ex.protocol)
 	}
 	for _, want := range ex.script() {
 		if err := c.Send(ctx, want.Data, want.Opcode); err != nil {
-			return fmt.Errorf("wsactor client: sending %s: %w", describe(want), err)
+			return fmt.Errorf("sending %s: %w", describe(want), err)
 		}
 		got, err := c.Receive(ctx)
 		if err != nil {
-			return fmt.Errorf("wsactor client: receiving the echo of %s: %w", describe(want), err)
+			return fmt.Errorf("receiving the echo of %s: %w", describe(want), err)
 		}
 		if err := sameMessage(got, want); err != nil {
-			return fmt.Errorf("wsactor client: echo: %w", err)
+			return fmt.Errorf("echo: %w", err)
 		}
 	}
 	askPeer := func() error {
