@@ -71,17 +71,25 @@ func (f *Frame) Header() Header {
 // them, and whether they are allowed depends on the extensions a
 // connection negotiated, which is for the connection to decide.
 func (h Header) Validate() error {
+	if h.Opcode <= maskOp && h.Length >= 0 &&
+		(!h.Opcode.IsControl() || (h.Fin && h.Length <= maxControlPayload)) {
+		return nil
+	}
+	return h.invalid()
+}
+
+// invalid returns the error, with detail, for a header that Validate found
+// malformed; the well-formed path never reaches the formatting.
+func (h Header) invalid() error {
 	switch {
 	case h.Opcode > maskOp:
 		return fmt.Errorf("%w: %d", ErrInvalidOpcode, h.Opcode)
 	case h.Length < 0:
 		return fmt.Errorf("%w: length %d", ErrLengthOverflow, h.Length)
-	case h.Opcode.IsControl() && !h.Fin:
+	case !h.Fin:
 		return fmt.Errorf("%w: %v frame without FIN", ErrFragmentedControl, h.Opcode)
-	case h.Opcode.IsControl() && h.Length > maxControlPayload:
-		return fmt.Errorf("%w: %v frame of %d bytes", ErrControlTooLong, h.Opcode, h.Length)
 	}
-	return nil
+	return fmt.Errorf("%w: %v frame of %d bytes", ErrControlTooLong, h.Opcode, h.Length)
 }
 
 // HeaderSize returns the number of bytes [AppendHeader] writes for a
