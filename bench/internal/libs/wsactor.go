@@ -1,0 +1,135 @@
+package libs
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/wsactor/wsactor/conn"
+	"github.com/wsactor/wsactor/frames"
+)
+
+// wsactorServer echoes with Receive and Send, or (channels) with In and
+// Out. Its broadcast calls Send on every connection: Send only copies the
+// frame into the connection's mailbox, and each connection's writer sends
+// it.
+type wsactorServer struct {
+	t        *tracker
+	hub      *hub[*conn.Conn]
+	channels bool
+}
+
+func newWsactorServer(hub bool, channels bool) *wsactorServer {
+	return &wsactorServer{t: newTracker(), hub: newHub[*conn.Conn](hub), channels: channels}
+}
+
+func (s *wsactorServer) Serve(l net.Listener) error { return serveHTTP(s.t, l, s.handle) }
+
+func (s *wsactorServer) handle(w http.ResponseWriter, r *http.Request) {
+	if !s.t.enter() {
+		return
+	}
+	defer s.t.leave()
+	c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, conn.WithReadLimit(ReadLimit))
+	if err != nil {
+		return
+	}
+	s.hub.add(c)
+	defer s.hub.remove(c)
+	if s.channels {
+		echoChannels(c)
+	} else {
+		echoCalls(c)
+	}
+	c.Close(0, "")
+}
+
+func echoCalls(c *conn.Conn) {
+	ctx := context.Background()
+	for {
+		m, err := c.Receive(ctx)
+		if err != nil {
+			return
+		}
+		if err := c.Send(ctx, m.Data, m.Opcode); err != nil {
+			return
+		}
+	}
+}
+
+func echoChannels(c *conn.Conn) {
+	for m := range c.In() {
+		select {
+		case c.Out() <- m:
+		case <-c.Done():
+			return
+		}
+	}
+}
+
+func (s *wsactorServer) Broadcast(p []byte) int {
+	ctx := context.Background()
+	sent := 0
+	for _, c := range s.hub.snapshot() {
+		if c.Send(ctx, p, frames.OpBinary) == nil {
+			sent++
+		}
+	}
+	return sent
+}
+
+func (s *wsactorServer) Close() error {
+	s.t.close()
+	return nil
+}
+
+// wsactorClient is a wsactor client connection.
+type wsactorClient struct {
+	c        *conn.Conn
+	channels bool
+}
+
+func dialWsactor(ctx context.Context, url string, channels bool) (*wsactorClient, error) {
+	c, err := conn.Dial(ctx, url, conn.WithReadLimit(ReadLimit))
+	if err != nil {
+		return nil, err
+	}
+	return &wsactorClient{c: c, channels: channels}, nil
+}
+
+func (w *wsactorClient) Send(p []byte) error {
+	if !w.channels {
+		return w.c.Send(context.Background(), p, frames.OpBinary)
+	}
+	// Out takes ownership of Data: the benchmark never modifies p.
+	select {
+	case w.c.Out() <- conn.Message{Opcode: frames.OpBinary, Data: p}:
+		return nil
+	case <-w.c.Done():
+		return w.c.Err()
+	}
+}
+
+func (w *wsactorClient) Run(onMessage func(int) bool) error {
+	if w.channels {
+		for m := range w.c.In() {
+			if !onMessage(len(m.Data)) {
+				return nil
+			}
+		}
+		<-w.c.Done()
+		return w.c.Err()
+	}
+	ctx := context.Background()
+	for {
+		m, err := w.c.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		if !onMessage(len(m.Data)) {
+			return nil
+		}
+	}
+}
+
+func (w *wsactorClient) Close() error { return w.c.Close(0, "") }
