@@ -1,0 +1,157 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/wsactor/wsactor/bench/internal/libs"
+)
+
+func serve(t *testing.T, name string, hub bool) (libs.Server, string) {
+	t.Helper()
+	s, err := libs.NewServer(name, hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Serve(l)
+	}()
+	t.Cleanup(func() {
+		s.Close()
+		<-done
+	})
+	return s, l.Addr().String()
+}
+
+func short(conns, window, size int) Load {
+	return Load{Conns: conns, Window: window, Size: size, Warmup: 20 * time.Millisecond, Duration: 100 * time.Millisecond}
+}
+
+func TestRunMeasuresEveryShapeAgainstWebSocketAndRawServers(t *testing.T) {
+	shapes := []struct {
+		name string
+		load Load
+	}{
+		{"ping-pong", short(1, 1, 16)},
+		{"pipelined", short(4, 64, 1024)},
+		{"large", Load{Conns: 1, Window: 1, Size: 1 << 20, Duration: 200 * time.Millisecond, MinMessages: 3}},
+	}
+	for _, server := range []string{"gorilla", "raw"} {
+		_, addr := serve(t, server, false)
+		for _, shape := range shapes {
+			t.Run(server+"/"+shape.name, func(t *testing.T) {
+				res, err := Run(context.Background(), Target{Addr: addr, WS: server != "raw"}, shape.load)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Messages < int64(max(1, shape.load.MinMessages)) || res.Rate <= 0 {
+					t.Fatalf("measured %d messages at %.0f/s", res.Messages, res.Rate)
+				}
+				if shape.load.Window == 1 && len(res.Latencies) != int(res.Messages) {
+					t.Fatalf("%d latencies for %d round trips", len(res.Latencies), res.Messages)
+				}
+			})
+		}
+	}
+}
+
+func TestRunClientMeasuresALibraryClient(t *testing.T) {
+	_, addr := serve(t, "minimal", false)
+	for _, load := range []Load{short(1, 1, 16), short(2, 64, 16)} {
+		res, err := RunClient(context.Background(), "gorilla", addr, load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Messages == 0 || res.Rate <= 0 {
+			t.Fatalf("measured %d messages at %.0f/s", res.Messages, res.Rate)
+		}
+	}
+}
+
+func TestRunFailsWithErrStuckWhenTheServerStopsAnswering(t *testing.T) {
+	defer func(g time.Duration) { grace = g }(grace)
+	grace = 50 * time.Millisecond
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		nc, err := l.Accept()
+		if err == nil {
+			accepted <- nc
+		}
+	}()
+	// A raw "server" that reads everything and answers nothing.
+	go func() {
+		nc := <-accepted
+		defer nc.Close()
+		io.Copy(io.Discard, nc)
+	}()
+	_, err = Run(context.Background(), Target{Addr: l.Addr().String()}, short(1, 1, 16))
+	if !errors.Is(err, ErrStuck) {
+		t.Fatalf("Run = %v, want ErrStuck", err)
+	}
+}
+
+func TestPoolBroadcastTimesTheLastArrival(t *testing.T) {
+	for _, server := range []string{"wsactor", "raw"} {
+		t.Run(server, func(t *testing.T) {
+			s, addr := serve(t, server, true)
+			target := Target{Addr: addr, WS: server != "raw"}
+			p, err := Open(context.Background(), target, 50, 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if p.Len() != 50 {
+				t.Fatalf("pool holds %d connections", p.Len())
+			}
+			for range 2 {
+				d, err := p.Broadcast(context.Background(), 1024, func() error {
+					if n := s.Broadcast(make([]byte, 1024)); n != 50 {
+						t.Errorf("server broadcast to %d connections", n)
+					}
+					return nil
+				})
+				if err != nil || d <= 0 {
+					t.Fatalf("Broadcast = %v, %v", d, err)
+				}
+			}
+		})
+	}
+}
+
+func TestPoolBroadcastReportsATriggerThatFails(t *testing.T) {
+	_, addr := serve(t, "raw", true)
+	p, err := Open(context.Background(), Target{Addr: addr}, 3, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	boom := errors.New("boom")
+	if _, err := p.Broadcast(context.Background(), 8, func() error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("Broadcast = %v, want the trigger's error", err)
+	}
+}
+
+func TestPercentilePicksFromTheSortedLatencies(t *testing.T) {
+	r := Result{Latencies: []time.Duration{5, 1, 4, 2, 3}}
+	if r.Percentile(0) != 1 || r.Percentile(0.5) != 3 || r.Percentile(1) != 5 {
+		t.Fatalf("percentiles %v %v %v", r.Percentile(0), r.Percentile(0.5), r.Percentile(1))
+	}
+	if (Result{}).Percentile(0.5) != 0 {
+		t.Fatal("percentile of nothing is not 0")
+	}
+}
