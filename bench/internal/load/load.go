@@ -58,8 +58,8 @@ type Load struct {
 
 // A Result is what a run measured.
 type Result struct {
-	Messages  int64         // messages completed in the measured window
-	Rate      float64       // messages per second
+	Messages  int64           // messages completed in the measured window
+	Rate      float64         // messages per second
 	Latencies []time.Duration // round trips, when Window is 1
 }
 
