@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +138,7 @@ type browser struct {
 func startBrowser(t *testing.T, bin, pageURL string) *browser {
 	t.Helper()
 	profile := t.TempDir() // removed after the browser is stopped
-	args := append(chromiumFlags[:len(chromiumFlags):len(chromiumFlags)], "--user-data-dir="+profile, pageURL)
+	args := slices.Concat(chromiumFlags, []string{"--user-data-dir=" + profile, pageURL})
 	b := &browser{cmd: exec.Command(bin, args...), output: new(syncBuffer), exited: make(chan struct{})}
 	b.cmd.Stdout, b.cmd.Stderr = b.output, b.output
 	b.cmd.WaitDelay = 5 * time.Second // helpers may hold the output pipe

@@ -15,4 +15,7 @@
 // A test whose peer is not installed skips with a message naming what to
 // install, except under CI=true, where it fails instead: CI installs every
 // peer (see .ci/run) and must never pass by skipping.
+//
+// The package needs no Go module beyond the library's own, so it lives in
+// the root module, where `go test ./...` runs it.
 package interop

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,7 @@ type serverPeer struct {
 // test ends.
 func (p peer) startServer(t *testing.T, protocols []string) *serverPeer {
 	t.Helper()
-	args := append(p.argv[1:len(p.argv):len(p.argv)], "server", "--protocols", strings.Join(protocols, ","))
+	args := slices.Concat(p.argv[1:], []string{"server", "--protocols", strings.Join(protocols, ",")})
 	cmd := exec.Command(p.argv[0], args...)
 	s := &serverPeer{name: p.name, cmd: cmd, lines: make(chan []byte, 16), stderr: new(syncBuffer)}
 	cmd.Stderr = s.stderr
@@ -91,7 +92,7 @@ func (s *serverPeer) next(v any) error {
 	select {
 	case line, ok := <-s.lines:
 		if !ok {
-			return fmt.Errorf("%s server ended: %v", s.name, s.cmd.Wait())
+			return fmt.Errorf("%s server ended its output", s.name)
 		}
 		if err := json.Unmarshal(line, v); err != nil {
 			return fmt.Errorf("%s server printed %q: %w", s.name, line, err)
@@ -127,11 +128,11 @@ func (s *serverPeer) stop(t *testing.T) {
 func (p peer) runClient(ctx context.Context, base string, ex exchange) (clientReport, error) {
 	ctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
-	args := append(p.argv[1:len(p.argv):len(p.argv)], "client",
-		"--url", base+ex.path,
+	args := slices.Concat(p.argv[1:], []string{"client",
+		"--url", base + ex.path,
 		"--protocols", strings.Join(ex.offer, ","),
 		"--sizes", ex.sizesArg(),
-		"--close", ex.peerCloseArg())
+		"--close", ex.peerCloseArg()})
 	cmd := exec.CommandContext(ctx, p.argv[0], args...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr syncBuffer
