@@ -1,0 +1,193 @@
+// Package report turns the benchmark's samples into figures: the median
+// of each figure over the runs with its spread, and its ratio to gorilla
+// and to raw TCP computed run by run (each run measures every library
+// back to back, so a ratio never compares two moments of a noisy
+// machine). It writes them as JSON, as Markdown tables and as an SVG
+// chart drawn here, with no outside tool.
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+	"time"
+)
+
+// The libraries the ratios are taken against.
+const (
+	Baseline  = "gorilla"
+	Reference = "raw"
+)
+
+// A Metric is one figure a scenario measures.
+type Metric struct {
+	Key            string `json:"key"`
+	Label          string `json:"label"` // column heading, with its unit
+	HigherIsBetter bool   `json:"higherIsBetter"`
+}
+
+// A Scenario is one measured situation. Its first metric is the primary
+// one: the one ratios and the chart are about.
+type Scenario struct {
+	Name    string   `json:"name"`  // "server/ping-pong"
+	Title   string   `json:"title"` // what it does, in words
+	Short   string   `json:"short"` // a label for the chart
+	Metrics []Metric `json:"metrics"`
+	Libs    []string `json:"libs"`
+}
+
+// A Sample is one library's figures in one scenario in one run.
+type Sample struct {
+	Scenario string             `json:"scenario"`
+	Lib      string             `json:"lib"`
+	Run      int                `json:"run"`
+	Values   map[string]float64 `json:"values,omitempty"`
+	Err      string             `json:"error,omitempty"`
+}
+
+// A Spread summarises values: their median, quartiles and extremes.
+type Spread struct {
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	Q1     float64 `json:"q1"`
+	Q3     float64 `json:"q3"`
+	N      int     `json:"n"`
+}
+
+// A Figure is one library's metric in one scenario over all runs.
+type Figure struct {
+	Scenario string `json:"scenario"`
+	Lib      string `json:"lib"`
+	Metric   string `json:"metric"`
+	Spread
+	// Ratios of this library's value to the baseline's and the
+	// reference's, taken within each run; nil when not measured.
+	VsBaseline  *Spread `json:"vsGorilla,omitempty"`
+	VsReference *Spread `json:"vsRaw,omitempty"`
+}
+
+// A Report is a whole benchmark run.
+type Report struct {
+	Command   string     `json:"command"`
+	Machine   string     `json:"machine"`
+	Started   time.Time  `json:"started"`
+	Elapsed   string     `json:"elapsed"`
+	Runs      int        `json:"runs"`
+	Scenarios []Scenario `json:"scenarios"`
+	Samples   []Sample   `json:"samples"`
+	Figures   []Figure   `json:"figures"`
+}
+
+// Summarize computes the figures from the samples.
+func (r *Report) Summarize() {
+	r.Figures = r.Figures[:0]
+	for _, sc := range r.Scenarios {
+		for _, lib := range sc.Libs {
+			for _, m := range sc.Metrics {
+				if f, ok := r.figure(sc.Name, lib, m.Key); ok {
+					r.Figures = append(r.Figures, f)
+				}
+			}
+		}
+	}
+}
+
+func (r *Report) figure(scenario, lib, metric string) (Figure, bool) {
+	values := map[int]float64{}
+	for _, s := range r.Samples {
+		if s.Scenario == scenario && s.Lib == lib && s.Err == "" {
+			if v, ok := s.Values[metric]; ok {
+				values[s.Run] = v
+			}
+		}
+	}
+	if len(values) == 0 {
+		return Figure{}, false
+	}
+	f := Figure{Scenario: scenario, Lib: lib, Metric: metric, Spread: spreadOf(mapValues(values))}
+	f.VsBaseline = r.ratios(scenario, Baseline, metric, values)
+	f.VsReference = r.ratios(scenario, Reference, metric, values)
+	return f, true
+}
+
+// ratios divides values run by run by other's values in the same runs.
+func (r *Report) ratios(scenario, other, metric string, values map[int]float64) *Spread {
+	var rs []float64
+	for _, s := range r.Samples {
+		if s.Scenario != scenario || s.Lib != other || s.Err != "" {
+			continue
+		}
+		v, ok := values[s.Run]
+		d, okd := s.Values[metric]
+		if ok && okd && d != 0 {
+			rs = append(rs, v/d)
+		}
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	sp := spreadOf(rs)
+	return &sp
+}
+
+func mapValues(m map[int]float64) []float64 {
+	out := make([]float64, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// spreadOf summarises vs, which must not be empty.
+func spreadOf(vs []float64) Spread {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return Spread{
+		Median: quantile(s, 0.5),
+		Q1:     quantile(s, 0.25),
+		Q3:     quantile(s, 0.75),
+		Min:    s[0],
+		Max:    s[len(s)-1],
+		N:      len(s),
+	}
+}
+
+// quantile interpolates the q-quantile of sorted s.
+func quantile(s []float64, q float64) float64 {
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	frac := pos - float64(i)
+	return s[i] + frac*(s[i+1]-s[i])
+}
+
+// Find returns the figure of lib's metric in scenario.
+func (r *Report) Find(scenario, lib, metric string) (Figure, bool) {
+	for _, f := range r.Figures {
+		if f.Scenario == scenario && f.Lib == lib && f.Metric == metric {
+			return f, true
+		}
+	}
+	return Figure{}, false
+}
+
+// Errors returns the samples that failed.
+func (r *Report) Errors() []Sample {
+	var out []Sample
+	for _, s := range r.Samples {
+		if s.Err != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
