@@ -135,7 +135,7 @@ func (c *Conn) dialNet(ctx context.Context) (net.Conn, error) {
 		dial = (&net.Dialer{}).DialContext
 	}
 	secure := c.uri.Scheme == "wss"
-	addr := hostPort(c.uri.Host, secure)
+	addr := dialAddr(c.uri, secure)
 	var proxy *url.URL
 	if c.opts.proxy != nil {
 		scheme := "http"
@@ -178,7 +178,7 @@ func dialProxy(ctx context.Context, dial func(context.Context, string, string) (
 	if proxy.Scheme != "http" {
 		return nil, fmt.Errorf("proxy: scheme %q not supported (only http)", proxy.Scheme)
 	}
-	nc, err := dial(ctx, "tcp", hostPort(proxy.Host, false))
+	nc, err := dial(ctx, "tcp", dialAddr(proxy, false))
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
@@ -216,16 +216,15 @@ func dialProxy(ctx context.Context, dial func(context.Context, string, string) (
 	return nc, nil
 }
 
-func hostPort(host string, secure bool) string {
-	if _, _, err := net.SplitHostPort(host); err == nil {
-		return host
+// dialAddr is the host:port to dial for u, with the scheme's default port
+// when u names none.
+func dialAddr(u *url.URL, secure bool) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if secure {
+			port = "443"
+		}
 	}
-	h := host
-	if len(h) > 1 && h[0] == '[' && h[len(h)-1] == ']' {
-		h = h[1 : len(h)-1]
-	}
-	if secure {
-		return net.JoinHostPort(h, "443")
-	}
-	return net.JoinHostPort(h, "80")
+	return net.JoinHostPort(u.Hostname(), port)
 }

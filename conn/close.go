@@ -3,6 +3,7 @@ package conn
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/wsactor/wsactor/frames"
 )
@@ -26,6 +27,9 @@ func (c *Conn) Close(code frames.CloseCode, reason string) error {
 func (c *Conn) CloseContext(ctx context.Context, code frames.CloseCode, reason string) error {
 	if code == 0 {
 		code = frames.CloseNormal
+	}
+	if !code.ValidOnWire() {
+		return fmt.Errorf("%w: %d may not be sent", frames.ErrInvalidCloseCode, uint16(code))
 	}
 	payload, err := frames.AppendClose(nil, code, reason)
 	if err != nil {

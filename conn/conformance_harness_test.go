@@ -306,10 +306,12 @@ func (x *exchange) expectFrame(op frames.Opcode, payload []byte) {
 }
 
 // expectClose checks that the next frame wsactor sends is a close frame
-// with code, and returns its reason.
+// with code, promptly, and returns its reason.
 func (x *exchange) expectClose(code frames.CloseCode) string {
 	x.t.Helper()
-	got, reason, err := x.p.ReadClose(x.ctx)
+	ctx, cancel := context.WithTimeout(x.ctx, prompt)
+	defer cancel()
+	got, reason, err := x.p.ReadClose(ctx)
 	if err != nil {
 		x.t.Fatalf("waiting for a close frame with %d: %v", code, err)
 	}

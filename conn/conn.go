@@ -59,7 +59,7 @@ type Conn struct {
 	protocol   string
 	respHeader http.Header
 	netConn    net.Conn
-	group      *actor.Group
+	stop       context.CancelCauseFunc // stops the actors
 
 	// Channels between the user and the actors.
 	in           chan Message      // reader -> user: data messages
@@ -111,7 +111,9 @@ func (c *Conn) start(nc net.Conn, br *bufio.Reader, protocol string, respHeader 
 	c.respHeader = respHeader
 	c.state.Store(int32(Open))
 	r := newReader(c, br)
-	c.group = actor.Start(context.Background(), r.run, c.writeLoop, c.control)
+	ctx, stop := context.WithCancelCause(context.Background())
+	c.stop = stop
+	actor.Start(ctx, r.run, c.writeLoop, c.control)
 }
 
 // State returns the connection's current state.

@@ -213,7 +213,7 @@ func (k *controller) interrupted(cause error) *CloseError {
 func (c *Conn) teardown(final *CloseError) {
 	c.setErr(final)
 	c.netConn.Close()
-	c.group.Cancel(ErrClosed)
+	c.stop(ErrClosed)
 	<-c.readerDone
 	<-c.writerDone
 	c.state.Store(int32(Closed))
