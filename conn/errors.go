@@ -66,6 +66,10 @@ var (
 	// opcode above 15.
 	ErrInvalidMessage = errors.New("websocket: invalid message")
 
+	// ErrSendQueueFull is returned by TrySendPrepared when the writer's
+	// mailbox is past its bound: the peer is not keeping up.
+	ErrSendQueueFull = errors.New("websocket: send queue full")
+
 	// ErrNotHijackable is returned by Accept when the http.ResponseWriter
 	// cannot be hijacked (for example an HTTP/2 response).
 	ErrNotHijackable = errors.New("websocket: response writer cannot be hijacked")

@@ -49,11 +49,33 @@ func (mb *mailbox) init(client bool, limit int) {
 // put encodes one frame with payload into the mailbox, waiting for room (or
 // ctx) when the mailbox is over its bound. It never blocks on the network.
 func (mb *mailbox) put(ctx context.Context, h frames.Header, payload []byte, kind frameKind) error {
+	return mb.putFrame(ctx, h, payload, kind, true)
+}
+
+// putFrame is put, failing with ErrSendQueueFull instead of waiting for
+// room when wait is false.
+func (mb *mailbox) putFrame(ctx context.Context, h frames.Header, payload []byte, kind frameKind, wait bool) error {
+	h.Length = int64(len(payload))
+	return mb.enqueue(ctx, frames.HeaderSize(h.Length, mb.client)+len(payload), kind, wait, func(dst []byte) []byte {
+		return mb.encode(dst, h, payload)
+	})
+}
+
+// putEncoded queues frame bytes encoded beforehand (a server's prepared
+// message). With wait false it fails with ErrSendQueueFull instead of
+// waiting for room.
+func (mb *mailbox) putEncoded(ctx context.Context, frame []byte, wait bool) error {
+	return mb.enqueue(ctx, len(frame), dataFrame, wait, func(dst []byte) []byte {
+		return append(dst, frame...)
+	})
+}
+
+// enqueue appends need bytes written by add to the right buffer once the
+// rules of kind allow it.
+func (mb *mailbox) enqueue(ctx context.Context, need int, kind frameKind, wait bool, add func([]byte) []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	h.Length = int64(len(payload))
-	need := frames.HeaderSize(h.Length, mb.client) + len(payload)
 	mb.mu.Lock()
 	for {
 		if mb.err != nil {
@@ -65,15 +87,19 @@ func (mb *mailbox) put(ctx context.Context, h frames.Header, payload []byte, kin
 			mb.mu.Unlock()
 			return ErrCloseSent
 		}
-		wait := false
+		full := false
 		switch kind {
 		case dataFrame:
-			wait = mb.stream || (len(mb.pending) > 0 && len(mb.pending)+need > mb.limit)
+			full = mb.stream || (len(mb.pending) > 0 && len(mb.pending)+need > mb.limit)
 		case streamFrame:
-			wait = len(mb.pending) > 0 && len(mb.pending)+need > mb.limit
+			full = len(mb.pending) > 0 && len(mb.pending)+need > mb.limit
+		}
+		if !full {
+			break
 		}
 		if !wait {
-			break
+			mb.mu.Unlock()
+			return ErrSendQueueFull
 		}
 		if mb.space == nil {
 			mb.space = make(chan struct{})
@@ -88,9 +114,9 @@ func (mb *mailbox) put(ctx context.Context, h frames.Header, payload []byte, kin
 		mb.mu.Lock()
 	}
 	if kind == controlFrame {
-		mb.urgent = mb.encode(mb.urgent, h, payload)
+		mb.urgent = add(mb.urgent)
 	} else {
-		mb.pending = mb.encode(mb.pending, h, payload)
+		mb.pending = add(mb.pending)
 	}
 	if kind == closeFrame {
 		mb.closed, mb.closeIn = true, true
