@@ -1,7 +1,9 @@
 package conn
 
 import (
+	"bufio"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -292,4 +294,18 @@ func TestStringAndState(t *testing.T) {
 	if err := c.Connect(testCtx(t)); err == nil {
 		t.Fatal("Connect after Close succeeded")
 	}
+}
+
+func TestHugeAnnouncedLengthWithoutLimitDoesNotPreallocate(t *testing.T) {
+	// A header announcing 2^62 bytes, with the read limit off, must not
+	// allocate (or panic) before the bytes arrive: the peer sends a few
+	// and drops the connection.
+	h := frames.AppendHeader(nil, frames.Header{Fin: true, Opcode: frames.OpBinary, Length: 1 << 62})
+	url := rawServer(t, append(h, "only a few bytes"...), func(nc net.Conn, br *bufio.Reader) {})
+	c, err := Dial(testCtx(t), url, WithReadLimit(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Receive(testCtx(t))
+	wantClose(t, "Receive", err, frames.CloseAbnormal)
 }

@@ -101,7 +101,7 @@ func (r *reader) loop(ctx context.Context) error {
 		}
 		r.c.activity.Add(1)
 		if r.closed {
-			if _, err := r.br.Discard(int(min(h.Length, 1<<30))); err != nil {
+			if err := r.discard(h.Length); err != nil {
 				return err
 			}
 			continue
@@ -189,7 +189,7 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 		r.utf8.Reset()
 		r.stream = r.offerStream(h.Opcode)
 		if r.stream == nil {
-			r.msg = make([]byte, 0, h.Length)
+			r.msg = make([]byte, 0, min(h.Length, maxPrealloc))
 		}
 	}
 	r.size += h.Length
@@ -217,22 +217,42 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 	return r.deliver(ctx, Message{Opcode: op, Data: msg})
 }
 
+// maxPrealloc bounds what a frame header alone makes the reader allocate:
+// a longer message (possible only when the read limit is raised or off)
+// grows as its bytes arrive.
+const maxPrealloc = 32 << 20
+
 // readPayload appends the frame's payload to r.msg, unmasking and checking
 // UTF-8 as each piece arrives, so invalid text fails at once.
 func (r *reader) readPayload(h frames.Header) error {
-	off := len(r.msg)
-	end := off + int(h.Length)
-	r.msg = slices.Grow(r.msg, int(h.Length))[:end]
 	pos := 0
-	for off < end {
+	for left := h.Length; left > 0; {
+		off := len(r.msg)
+		if off == cap(r.msg) {
+			r.msg = slices.Grow(r.msg, int(min(left, max(int64(off), 1<<20))))
+		}
+		end := off + int(min(left, int64(cap(r.msg)-off)))
 		n, err := r.br.Read(r.msg[off:end])
+		r.msg = r.msg[:off+n]
 		if n > 0 {
 			if err := r.accept(h, &pos, r.msg[off:off+n]); err != nil {
 				return err
 			}
-			off += n
+			left -= int64(n)
 		}
-		if err != nil && off < end {
+		if err != nil && left > 0 {
+			return unexpected(err)
+		}
+	}
+	return nil
+}
+
+// discard skips n bytes of payload.
+func (r *reader) discard(n int64) error {
+	for n > 0 {
+		k, err := r.br.Discard(int(min(n, 1<<30)))
+		n -= int64(k)
+		if err != nil {
 			return unexpected(err)
 		}
 	}
