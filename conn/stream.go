@@ -205,12 +205,14 @@ func (w *writeStream) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if w.text && !w.utf8.Write(p) {
+	v := w.utf8 // a refused write leaves the message as it was
+	if w.text && !v.Write(p) {
 		return 0, fmt.Errorf("%w: text is not valid UTF-8", ErrInvalidMessage)
 	}
 	if err := w.c.mb.put(w.ctx, frames.Header{Opcode: w.op}, p, streamFrame); err != nil {
 		return 0, err
 	}
+	w.utf8 = v
 	w.op = frames.OpContinuation
 	return len(p), nil
 }
