@@ -105,10 +105,9 @@ func (c *Conn) handshake(ctx context.Context) (net.Conn, *bufio.Reader, handshak
 
 // bindDeadline makes nc's I/O fail when ctx ends, until the returned stop
 // is called; stop reports whether ctx had not ended by then.
+// It does not copy ctx's deadline onto nc: a socket timer firing a moment
+// before ctx's own would return a bare i/o timeout, not ctx's error.
 func bindDeadline(ctx context.Context, nc net.Conn) (stop func() bool) {
-	if d, ok := ctx.Deadline(); ok {
-		nc.SetDeadline(d)
-	}
 	cancel := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	return func() bool {
 		ok := cancel()
