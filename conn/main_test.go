@@ -60,6 +60,25 @@ func newPair(t *testing.T, accept AcceptOptions, serverOpts []Option, clientOpts
 	return pair{client: c, server: s}
 }
 
+// newPairB dials a server for a benchmark; the server's end is sent on srv.
+func newPairB(b *testing.B, srv chan *Conn) *Conn {
+	b.Helper()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := Upgrade(w, r, AcceptOptions{}); err == nil {
+			srv <- c
+		}
+	}))
+	c, err := Dial(context.Background(), "ws"+strings.TrimPrefix(ts.URL, "http"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		c.Close(0, "")
+		ts.Close()
+	})
+	return c
+}
+
 func mustReceive(t *testing.T, c *Conn) Message {
 	t.Helper()
 	m, err := c.Receive(testCtx(t))
