@@ -1,0 +1,168 @@
+package conn_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/wsactor/wsactor/conn"
+	"github.com/wsactor/wsactor/frames"
+)
+
+// exampleEcho is a server handler that answers every message with itself.
+func exampleEcho(w http.ResponseWriter, r *http.Request) {
+	c, err := conn.Upgrade(w, r, conn.AcceptOptions{Protocols: []string{"echo"}})
+	if err != nil {
+		return // Upgrade has answered the refusal
+	}
+	for m, err := range c.Each(context.Background()) {
+		if err != nil {
+			return
+		}
+		c.Send(context.Background(), m.Data, m.Opcode)
+	}
+}
+
+// exampleServer starts the echo server on loopback.
+func exampleServer() (string, func()) {
+	ts := httptest.NewServer(http.HandlerFunc(exampleEcho))
+	return "ws" + strings.TrimPrefix(ts.URL, "http"), ts.Close
+}
+
+func ExampleDial() {
+	url, stop := exampleServer()
+	defer stop()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := conn.Dial(ctx, url, conn.WithProtocols("echo"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(frames.CloseNormal, "bye")
+
+	if err := c.SendText(ctx, "hello"); err != nil {
+		log.Fatal(err)
+	}
+	m, err := c.Receive(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Protocol(), m.Opcode, m)
+	// Output: echo text hello
+}
+
+func ExampleUpgrade() {
+	http.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		c, err := conn.Upgrade(w, r, conn.AcceptOptions{})
+		if err != nil {
+			return // refused: Upgrade wrote the status and the reason
+		}
+		// Run the connection beyond the handler: Upgrade has hijacked it.
+		go func() {
+			defer c.Close(frames.CloseNormal, "")
+			for m, err := range c.Each(context.Background()) {
+				if err != nil {
+					return
+				}
+				log.Printf("%s: %s", c.RemoteAddr(), m)
+			}
+		}()
+	})
+}
+
+func ExampleConn_Receive() {
+	url, stop := exampleServer()
+	defer stop()
+	c, _ := conn.Dial(context.Background(), url)
+	defer c.Close(0, "")
+
+	// A receive whose context ends loses nothing: the next one gets the
+	// next message.
+	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err := c.Receive(short)
+	fmt.Println(err)
+
+	c.SendText(context.Background(), "still here")
+	m, _ := c.Receive(context.Background())
+	fmt.Println(m)
+	// Output:
+	// context deadline exceeded
+	// still here
+}
+
+func ExampleConn_Each() {
+	url, stop := exampleServer()
+	defer stop()
+	c, _ := conn.Dial(context.Background(), url)
+	for _, s := range []string{"one", "two", "three"} {
+		c.SendText(context.Background(), s)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		c.Close(frames.CloseNormal, "done")
+	}()
+	// Each ends quietly on a normal close and yields any other end as an
+	// error.
+	for m, err := range c.Each(context.Background()) {
+		if err != nil {
+			fmt.Println("error:", err)
+			break
+		}
+		fmt.Println(m)
+	}
+	// Output:
+	// one
+	// two
+	// three
+}
+
+func ExampleConn_In() {
+	url, stop := exampleServer()
+	defer stop()
+	a, _ := conn.Dial(context.Background(), url)
+	b, _ := conn.Dial(context.Background(), url)
+	defer a.Close(0, "")
+	defer b.Close(0, "")
+
+	a.Out() <- conn.TextMessage("from a")
+	b.Out() <- conn.TextMessage("from b")
+
+	// One goroutine serves many connections with select.
+	timeout := time.After(5 * time.Second)
+	for range 2 {
+		select {
+		case m := <-a.In():
+			fmt.Println("a got", m)
+		case m := <-b.In():
+			fmt.Println("b got", m)
+		case <-timeout:
+			return
+		}
+	}
+	// Unordered output:
+	// a got from a
+	// b got from b
+}
+
+func ExampleConn_Close() {
+	url, stop := exampleServer()
+	defer stop()
+	c, _ := conn.Dial(context.Background(), url)
+
+	// Close sends a close frame, waits for the peer's and for TCP to
+	// close, at most the close timeout, and reports how it went.
+	fmt.Println(c.Close(frames.CloseNormal, "done"), c.State())
+	// Later calls report the peer's close frame: wsactor's echo carries
+	// the code back, without the reason.
+	_, err := c.Receive(context.Background())
+	fmt.Println(err)
+	// Output:
+	// <nil> closed
+	// websocket: closed: 1000 normal closure
+}
