@@ -10,9 +10,9 @@ import (
 )
 
 // wsactorServer echoes with Receive and Send, or (channels) with In and
-// Out. Its broadcast calls Send on every connection: Send only copies the
-// frame into the connection's mailbox, and each connection's writer sends
-// it.
+// Out. Its broadcast encodes a PreparedMessage once and calls SendPrepared
+// on every connection, which queues the frame in the connection's mailbox;
+// each connection's writer sends it.
 type wsactorServer struct {
 	t        *tracker
 	hub      *hub[*conn.Conn]
@@ -68,10 +68,14 @@ func echoChannels(c *conn.Conn) {
 }
 
 func (s *wsactorServer) Broadcast(p []byte) int {
+	pm, err := conn.NewPreparedMessage(frames.OpBinary, p)
+	if err != nil {
+		return 0
+	}
 	ctx := context.Background()
 	sent := 0
 	for _, c := range s.hub.snapshot() {
-		if c.Send(ctx, p, frames.OpBinary) == nil {
+		if c.SendPrepared(ctx, pm) == nil {
 			sent++
 		}
 	}
