@@ -192,12 +192,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
-	stop := context.AfterFunc(life, func() { cancel(ErrHubClosed) })
 	m := &member{c: c, cancel: cancel}
 	h.join(m)
 	err = runHandler(ctx, h.handler, c)
 	h.drop(m)
-	stop()
 
 	code, reason := closeFor(err)
 	switch {
@@ -206,10 +204,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case life.Err() != nil:
 		code, reason = frames.CloseGoingAway, "going away"
 	}
-	cause := context.Cause(ctx)
+	h.logEnd(ctx, remote, err, context.Cause(ctx))
 	c.Close(code, reason)
 	cancel(nil)
-	h.logEnd(ctx, remote, err, cause)
 }
 
 // logEnd logs how a handler ended. An end caused by the connection's close,
@@ -260,11 +257,15 @@ func (h *Hub) signalIdleLocked() {
 	}
 }
 
-// join adds m to the members.
+// join adds m to the members. A member that joins a hub shutting down has
+// its handler's context cancelled at once.
 func (h *Hub) join(m *member) {
 	h.mu.Lock()
 	m.idx = len(h.members)
 	h.members = append(h.members, m)
+	if h.closed {
+		m.cancel(ErrHubClosed)
+	}
 	h.mu.Unlock()
 }
 
@@ -290,6 +291,11 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	if !h.closed {
 		h.closed = true
+		// The handlers learn of the shutdown before their connections
+		// start closing.
+		for _, m := range h.members {
+			m.cancel(ErrHubClosed)
+		}
 		h.cancel(ErrHubClosed)
 		h.log.LogAttrs(ctx, slog.LevelInfo, "supervisor: hub shutting down", slog.Int("conns", len(h.members)))
 		h.signalIdleLocked()
