@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -139,4 +141,94 @@ func countFrames(br *bufio.Reader, got *sync.WaitGroup) {
 			return
 		}
 	}
+}
+
+// BenchmarkHubConnMemory measures what a held, idle connection costs when a
+// Hub holds it ("hub") and when a bare conn.Upgrade handler does
+// ("upgrade"): heap bytes and goroutines retained per connection, after a
+// garbage collection. Both ends are in this process and both figures count
+// the same raw client end (a socket, no goroutine), so the difference
+// between the two is the hub's own cost per connection. Connections are
+// held in batches of at most 1000, so that any b.N fits the file limit.
+func BenchmarkHubConnMemory(b *testing.B) {
+	b.Run("upgrade", func(b *testing.B) {
+		var served sync.WaitGroup
+		held := make(chan struct{}, 1)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			served.Add(1)
+			defer served.Done()
+			c, err := conn.Upgrade(w, r, conn.AcceptOptions{})
+			if err != nil {
+				return
+			}
+			held <- struct{}{}
+			<-c.Done()
+		}))
+		defer srv.Close()
+		benchmarkConnMemory(b, srv, held, served.Wait)
+	})
+	b.Run("hub", func(b *testing.B) {
+		held := make(chan struct{}, 1)
+		h := NewHub(func(ctx context.Context, c *conn.Conn) error {
+			held <- struct{}{}
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+			}
+			return nil
+		}, HubOptions{Logger: quiet})
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		benchmarkConnMemory(b, srv, held, func() {
+			deadline := time.Now().Add(30 * time.Second)
+			for h.Len() > 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		})
+		h.Shutdown(context.Background())
+	})
+}
+
+// benchmarkConnMemory opens b.N connections to srv, whose handler signals
+// held once it holds one, and reports what they retain. drained waits until
+// the server has let go of every closed connection.
+func benchmarkConnMemory(b *testing.B, srv *httptest.Server, held <-chan struct{}, drained func()) {
+	u, err := handshake.ParseURI(wsURL(srv))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 1000
+	var heap, goroutines float64
+	var ms runtime.MemStats
+	b.ReportAllocs()
+	for done := 0; done < b.N; {
+		k := min(batch, b.N-done)
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		heapBefore, gBefore := ms.HeapAlloc, runtime.NumGoroutine()
+		b.StartTimer()
+		clients := make([]net.Conn, 0, k)
+		for range k {
+			nc, _, err := rawDial(u)
+			if err != nil {
+				b.Fatal(err)
+			}
+			clients = append(clients, nc)
+			<-held
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		heap += float64(ms.HeapAlloc) - float64(heapBefore)
+		goroutines += float64(runtime.NumGoroutine() - gBefore)
+		for _, nc := range clients {
+			nc.Close()
+		}
+		drained()
+		done += k
+		b.StartTimer()
+	}
+	b.ReportMetric(heap/float64(b.N), "heap-B/conn")
+	b.ReportMetric(goroutines/float64(b.N), "goroutines/conn")
 }
