@@ -74,11 +74,10 @@ type HubOptions struct {
 // each handler runs once, in the goroutine of the ServeHTTP call that
 // accepted the connection, and adds no goroutine of its own.
 type Hub struct {
-	handler  Handler
-	opts     HubOptions
-	connOpts []conn.Option
-	log      *slog.Logger
-	sem      *semaphore.Weighted // nil without a limit
+	handler Handler
+	opts    HubOptions
+	log     *slog.Logger
+	sem     *semaphore.Weighted // nil without a limit
 
 	mu      sync.Mutex
 	members []*member
@@ -88,6 +87,10 @@ type Hub struct {
 	life    context.Context // cancelled by Shutdown
 	cancel  context.CancelCauseFunc
 	idle    chan struct{} // closed once closed and active is 0
+	// connOpts are HubOptions.ConnOptions and WithContext(life): the
+	// options of every connection of this life. The slice is not
+	// modified once made.
+	connOpts []conn.Option
 
 	bmu  sync.Mutex // serialises broadcasts
 	snap []*member  // the broadcast's copy of members, reused; guarded by bmu
@@ -115,9 +118,6 @@ func NewHub(handler Handler, opts HubOptions) *Hub {
 		opts:    opts,
 		log:     opts.Logger,
 	}
-	// Room for the hub's own option, so that appending it never writes
-	// into the caller's array.
-	h.connOpts = slices.Grow(slices.Clone(opts.ConnOptions), 1)
 	if opts.MaxConns > 0 {
 		h.sem = semaphore.NewWeighted(int64(opts.MaxConns))
 	}
@@ -129,6 +129,7 @@ func NewHub(handler Handler, opts HubOptions) *Hub {
 // before h is shared.
 func (h *Hub) open() {
 	h.life, h.cancel = context.WithCancelCause(context.Background())
+	h.connOpts = slices.Concat(h.opts.ConnOptions, []conn.Option{conn.WithContext(h.life)})
 	h.idle = make(chan struct{})
 	h.closed = false
 }
@@ -169,7 +170,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer h.sem.Release(1)
 	}
-	life, ok := h.enter()
+	life, connOpts, ok := h.enter()
 	if !ok {
 		http.Error(w, "websocket: server shutting down", http.StatusServiceUnavailable)
 		return
@@ -180,7 +181,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	c, err := conn.NewFromRequest(w, r, append(h.connOpts, conn.WithContext(life))...)
+	c, err := conn.NewFromRequest(w, r, connOpts...)
 	if err != nil {
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "supervisor: hub refused handshake", remote, slog.Any("err", err))
 		handshake.WriteError(w, err)
@@ -226,16 +227,16 @@ func (h *Hub) logEnd(ctx context.Context, remote slog.Attr, err, cause error) {
 	}
 }
 
-// enter counts a ServeHTTP call and returns the hub's life, unless the hub
-// is shut down.
-func (h *Hub) enter() (context.Context, bool) {
+// enter counts a ServeHTTP call and returns the hub's life and the options
+// of its connections, unless the hub is shut down.
+func (h *Hub) enter() (context.Context, []conn.Option, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, false
+		return nil, nil, false
 	}
 	h.active++
-	return h.life, true
+	return h.life, h.connOpts, true
 }
 
 // leave ends what enter (or a slow-consumer closer) counted.

@@ -342,3 +342,32 @@ func TestHubWithoutAHandlerAnswers500(t *testing.T) {
 		t.Errorf("Shutdown = %v", err)
 	}
 }
+
+func TestHubAcceptsConcurrentUpgrades(t *testing.T) {
+	h, url := newHub(t, greet, HubOptions{ConnOptions: []conn.Option{conn.WithReadLimit(1 << 20)}})
+	const n = 16
+	errs := make(chan error, n)
+	conns := make(chan *conn.Conn, n)
+	for range n {
+		go func() {
+			c, err := conn.Dial(testCtx(t), url)
+			if err == nil {
+				_, err = c.Receive(testCtx(t))
+				conns <- c
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	close(conns)
+	for c := range conns {
+		defer c.Close(0, "")
+	}
+	if got := h.Len(); got != n {
+		t.Errorf("Len = %d, want %d", got, n)
+	}
+}
