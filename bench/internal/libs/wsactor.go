@@ -2,25 +2,36 @@ package libs
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/wsactor/wsactor/conn"
 	"github.com/wsactor/wsactor/frames"
+	"github.com/wsactor/wsactor/supervisor"
 )
 
 // wsactorServer echoes with Receive and Send, or (channels) with In and
-// Out. Its broadcast encodes a PreparedMessage once and calls SendPrepared
-// on every connection, which queues the frame in the connection's mailbox;
-// each connection's writer sends it.
+// Out. In hub mode its connections are held by a supervisor.Hub, which
+// runs the echo as each connection's handler and broadcasts: it encodes a
+// PreparedMessage once and queues it on every connection without waiting
+// (TrySendPrepared); each connection's writer sends it.
 type wsactorServer struct {
 	t        *tracker
-	hub      *hub[*conn.Conn]
+	hub      *supervisor.Hub // nil unless in hub mode
 	channels bool
 }
 
 func newWsactorServer(hub bool, channels bool) *wsactorServer {
-	return &wsactorServer{t: newTracker(), hub: newHub[*conn.Conn](hub), channels: channels}
+	s := &wsactorServer{t: newTracker(), channels: channels}
+	if hub {
+		s.hub = supervisor.NewHub(s.echo, supervisor.HubOptions{
+			ConnOptions: []conn.Option{conn.WithReadLimit(ReadLimit)},
+			Logger:      slog.New(slog.DiscardHandler),
+		})
+	}
+	return s
 }
 
 func (s *wsactorServer) Serve(l net.Listener) error { return serveHTTP(s.t, l, s.handle) }
@@ -30,18 +41,26 @@ func (s *wsactorServer) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.t.leave()
+	if s.hub != nil {
+		s.hub.ServeHTTP(w, r)
+		return
+	}
 	c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, conn.WithReadLimit(ReadLimit))
 	if err != nil {
 		return
 	}
-	s.hub.add(c)
-	defer s.hub.remove(c)
+	s.echo(context.Background(), c)
+	c.Close(0, "")
+}
+
+// echo serves one connection until it ends.
+func (s *wsactorServer) echo(_ context.Context, c *conn.Conn) error {
 	if s.channels {
 		echoChannels(c)
 	} else {
 		echoCalls(c)
 	}
-	c.Close(0, "")
+	return nil
 }
 
 func echoCalls(c *conn.Conn) {
@@ -68,21 +87,26 @@ func echoChannels(c *conn.Conn) {
 }
 
 func (s *wsactorServer) Broadcast(p []byte) int {
+	if s.hub == nil {
+		return 0
+	}
 	pm, err := conn.NewPreparedMessage(frames.OpBinary, p)
 	if err != nil {
 		return 0
 	}
-	ctx := context.Background()
-	sent := 0
-	for _, c := range s.hub.snapshot() {
-		if c.SendPrepared(ctx, pm) == nil {
-			sent++
-		}
-	}
-	return sent
+	return s.hub.Broadcast(pm)
 }
 
+// hubShutdownTimeout bounds how long Close lets the hub's connections
+// finish their closing handshakes before the tracker closes their sockets.
+const hubShutdownTimeout = 5 * time.Second
+
 func (s *wsactorServer) Close() error {
+	if s.hub != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), hubShutdownTimeout)
+		s.hub.Shutdown(ctx)
+		cancel()
+	}
 	s.t.close()
 	return nil
 }
