@@ -47,6 +47,7 @@ type options struct {
 	maxHeaderBytes int
 	originPatterns []string
 	insecureOrigin bool
+	compression    *CompressionOptions // nil: no permessage-deflate
 }
 
 func newOptions(opts []Option) *options {
