@@ -274,8 +274,9 @@ var decompressors sync.Pool
 // inflate returns the message whose compressed payload is p (RFC 7692
 // section 7.2.2), failing with 1009 as soon as it grows past limit bytes
 // (when limit > 0), so a small payload that inflates to far more costs no
-// more memory than the limit allows: the output grows by doubling, capped
-// at limit+1 bytes. Data that is not valid DEFLATE fails with 1007.
+// more memory than the limit allows: the output grows by doubling up to
+// limit+1 bytes, and the buffers it takes add up to at most twice that.
+// Data that is not valid DEFLATE fails with 1007.
 func (f *inflater) inflate(p []byte, limit int64) ([]byte, error) {
 	d, _ := decompressors.Get().(*decompressor)
 	if d == nil {
@@ -297,11 +298,13 @@ func (f *inflater) inflate(p []byte, limit int64) ([]byte, error) {
 	out := make([]byte, 0, size)
 	for {
 		if len(out) == cap(out) {
-			grow := cap(out)
-			if limit > 0 {
-				grow = int(min(int64(grow), limit+1-int64(len(out))))
+			size := 2 * cap(out)
+			if limit > 0 && int64(2*size) > limit+1 {
+				// The step after would pass the limit: go there now,
+				// so the buffers allocated add up to at most twice it.
+				size = int(limit + 1)
 			}
-			out = slices.Grow(out, grow)
+			out = append(make([]byte, 0, size), out...)
 		}
 		n, err := d.fr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
