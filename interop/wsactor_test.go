@@ -36,6 +36,7 @@ type scriptServer struct {
 	*httptest.Server
 	results chan serverResult
 	wire    *countingListener
+	early   map[string][]serverResult // outcomes that came before they were asked for; the test's goroutine only
 }
 
 // newScriptServer adds the exchanges' handlers to mux (nil for a new one;
@@ -68,10 +69,15 @@ func (s *scriptServer) wsURL() string {
 }
 
 // result waits for the outcome of the connection to path. Outcomes of
-// other paths, left by an earlier exchange that failed before reading its
-// own, are logged and passed over.
+// other paths that arrive first (a later exchange whose handler returned
+// sooner, or an earlier one that failed before reading its own) are kept
+// for the call that asks for them.
 func (s *scriptServer) result(t *testing.T, path string) serverResult {
 	t.Helper()
+	if rs := s.early[path]; len(rs) > 0 {
+		s.early[path] = rs[1:]
+		return rs[0]
+	}
 	timeout := time.After(exchangeTimeout)
 	for {
 		select {
@@ -79,7 +85,10 @@ func (s *scriptServer) result(t *testing.T, path string) serverResult {
 			if r.path == path {
 				return r
 			}
-			t.Logf("passing over the outcome of an earlier connection to %s: %v", r.path, r.err)
+			if s.early == nil {
+				s.early = make(map[string][]serverResult)
+			}
+			s.early[r.path] = append(s.early[r.path], r)
 		case <-timeout:
 			t.Fatalf("wsactor server: no connection to %s finished within %v", path, exchangeTimeout)
 			return serverResult{}
