@@ -36,9 +36,11 @@ type CompressionOptions struct {
 	// still refuse it for either direction in the handshake.
 	//
 	// It costs memory for as long as the connection is open: a compressor
-	// of its own (compress/flate's, about 1.2 MB) from the first message
-	// the connection compresses, and a 32 KiB dictionary from the first
-	// compressed message it receives (see BenchmarkCompressionMemory).
+	// of its own from the first message the connection compresses
+	// (compress/flate's: about 1.2 MB at flate.BestSpeed, 0.8 MB at
+	// level 6), and a 32 KiB dictionary from the first compressed message
+	// it receives; BenchmarkCompressionMemory measures about 2.5 MB for a
+	// connected pair, against 40 KB without.
 	// Without it, the default, both sides are asked to compress every
 	// message on its own (server_no_context_takeover and
 	// client_no_context_takeover) and compressors and decompressors come
