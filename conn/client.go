@@ -81,6 +81,7 @@ func (c *Conn) handshake(ctx context.Context) (net.Conn, *bufio.Reader, handshak
 		Protocols: c.protocols,
 		Header:    c.opts.header,
 	}
+	req.Extensions = c.deflateOffer()
 	res, br, err := func() (handshake.Result, *bufio.Reader, error) {
 		if err := req.Write(nc); err != nil {
 			return handshake.Result{}, nil, err
@@ -91,6 +92,9 @@ func (c *Conn) handshake(ctx context.Context) (net.Conn, *bufio.Reader, handshak
 			return handshake.Result{}, nil, err
 		}
 		res, err := req.Verify(resp)
+		if err == nil {
+			err = c.agreeDeflate(res.Extensions)
+		}
 		return res, br, err
 	}()
 	if !stop() && err == nil {

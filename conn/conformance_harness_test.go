@@ -141,6 +141,9 @@ type confCase struct {
 	handler handler // nil: echo
 	only    side    // "": both sides
 	run     func(x *exchange)
+	// peerExt is the Sec-WebSocket-Extensions field the raw peer sends: its
+	// offer as a client, its answer as a server.
+	peerExt string
 }
 
 // runTable runs every case on each side, in parallel, each on a
@@ -198,7 +201,11 @@ func open(t *testing.T, s side, tc confCase) *exchange {
 			e.run(ctx, c, h)
 		}))
 		t.Cleanup(ts.Close)
-		p, err = rawpeer.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/", nil)
+		var header http.Header
+		if tc.peerExt != "" {
+			header = http.Header{"Sec-Websocket-Extensions": {tc.peerExt}}
+		}
+		p, err = rawpeer.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/", header)
 	case asClient:
 		var l *rawpeer.Listener
 		l, err = rawpeer.Listen()
@@ -206,6 +213,7 @@ func open(t *testing.T, s side, tc confCase) *exchange {
 			t.Fatal(err)
 		}
 		defer l.Close()
+		l.Extensions = tc.peerExt
 		go func() {
 			c, err := conn.Dial(ctx, l.URL(), append([]conn.Option{conn.WithProxy(nil)}, opts...)...)
 			if err != nil {

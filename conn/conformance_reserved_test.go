@@ -8,8 +8,9 @@ import (
 )
 
 // RFC 6455 section 5.2: a reserved bit that no negotiated extension defines
-// fails the connection (1002), on any kind of frame. wsactor negotiates no
-// extension, so every RSV bit is reserved. Each case first exchanges a
+// fails the connection (1002), on any kind of frame. These connections
+// negotiate no extension, so every RSV bit is reserved (see
+// conformance_deflate_test.go for RSV1 with permessage-deflate). Each case first exchanges a
 // valid message, so the bad frame comes on a connection in use.
 func TestConformanceReservedBits(t *testing.T) {
 	bits := []struct {

@@ -60,6 +60,7 @@ type Conn struct {
 	respHeader http.Header
 	netConn    net.Conn
 	stop       context.CancelCauseFunc // stops the actors
+	pmd        *pmDeflate              // permessage-deflate, if negotiated
 
 	// Channels between the user and the actors.
 	in           chan Message      // reader -> user: data messages

@@ -40,6 +40,35 @@
 // the writer's mailbox holds more than its bound (see [WithSendBuffer]).
 // Nothing grows without limit.
 //
+// # Compression
+//
+// [WithCompression] enables permessage-deflate (RFC 7692). It is off by
+// default, as in gorilla/websocket and gws: compression costs CPU on every
+// message (several times the cost of sending it uncompressed, see
+// BenchmarkCompressedRoundTrip) and pays off only for compressible data
+// on links where bytes matter, which is the user's call. A server without
+// it declines the offer that browsers always make, and the connection
+// runs uncompressed.
+//
+// Once negotiated, text and binary messages of at least
+// CompressionOptions.Threshold bytes are compressed when that makes them
+// shorter (RSV1 set on their frame); control frames never are, nor are
+// NextWriter's streams or SendFrame's raw frames. A PreparedMessage is
+// compressed once per compression level and shared by every connection
+// that does not take over its context. Received compressed messages are
+// inflated whole, checked as they inflate against the read limit (1009
+// past it) and, for text, for UTF-8 (1007); data that is not DEFLATE
+// fails with 1007, and RSV1 on a continuation or control frame, or any
+// RSV2 or RSV3, still fails with 1002.
+//
+// Without context takeover, the default, a connection holds no
+// compression state between messages: compressors and decompressors come
+// from pools. With CompressionOptions.ContextTakeover each connection
+// keeps a compressor of its own from its first compressed message (about
+// 1.2 MB at flate.BestSpeed, 0.8 MB at level 6: compress/flate allocates
+// its hash tables whatever the level) and a 32 KiB dictionary of what it
+// received; BenchmarkCompressionMemory measures a connected pair.
+//
 // # Errors
 //
 // When a connection ends, [Conn.Err] and every later Receive return a

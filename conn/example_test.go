@@ -166,3 +166,45 @@ func ExampleConn_Close() {
 	// <nil> closed
 	// websocket: closed: 1000 normal closure
 }
+
+func ExampleWithCompression() {
+	// Both ends must enable compression for it to be negotiated.
+	compress := conn.WithCompression(conn.CompressionOptions{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, compress)
+		if err != nil {
+			return
+		}
+		for m, err := range c.Each(context.Background()) {
+			if err != nil {
+				return
+			}
+			c.Send(context.Background(), m.Data, m.Opcode) // compressed again
+		}
+	}))
+	defer ts.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := conn.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), compress)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(frames.CloseNormal, "bye")
+	fmt.Println(c.ResponseHeader().Get("Sec-WebSocket-Extensions"))
+
+	// At least CompressionOptions.Threshold bytes (512 by default), and
+	// compressible: this message goes compressed both ways.
+	msg := strings.Repeat(`{"event":"tick","ok":true}`, 40)
+	if err := c.SendText(ctx, msg); err != nil {
+		log.Fatal(err)
+	}
+	m, err := c.Receive(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(m.Data), m.String() == msg)
+	// Output:
+	// permessage-deflate; server_no_context_takeover; client_no_context_takeover
+	// 1040 true
+}

@@ -47,6 +47,7 @@ type options struct {
 	maxHeaderBytes int
 	originPatterns []string
 	insecureOrigin bool
+	compression    *CompressionOptions // nil: no permessage-deflate
 }
 
 func newOptions(opts []Option) *options {
@@ -97,7 +98,8 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 
 // WithReadLimit sets the largest message the connection accepts, in bytes
 // (default 32 MiB). A larger message fails the connection with 1009 as soon
-// as a frame header announces it. n <= 0 means no limit.
+// as a frame header announces it, and a compressed message as soon as it
+// inflates past it. n <= 0 means no limit.
 func WithReadLimit(n int64) Option {
 	return func(o *options) { o.readLimit = n }
 }

@@ -17,6 +17,7 @@ type PreparedMessage struct {
 	op     frames.Opcode
 	data   []byte
 	server []byte // the unmasked frame a server sends
+	z      preparedDeflate
 }
 
 // NewPreparedMessage prepares data to be sent as a message of type op:
@@ -59,6 +60,9 @@ func (c *Conn) TrySendPrepared(pm *PreparedMessage) error {
 func (c *Conn) sendPrepared(ctx context.Context, pm *PreparedMessage, wait bool) error {
 	if err := c.sendable(); err != nil {
 		return err
+	}
+	if c.pmd != nil {
+		return c.sendPreparedDeflate(ctx, pm, wait)
 	}
 	if c.client {
 		return c.mb.putFrame(ctx, frames.Header{Fin: true, Opcode: pm.op}, pm.data, dataFrame, wait)

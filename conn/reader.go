@@ -36,6 +36,7 @@ type reader struct {
 	expectMasked bool
 	limit        int64
 	closed       bool // a close frame was received: ignore what follows
+	compressed   bool // the open message has RSV1: msg holds its DEFLATE payload
 
 	// The message being assembled.
 	op     frames.Opcode // 0: none open
@@ -126,9 +127,12 @@ func (r *reader) loop(ctx context.Context) error {
 // check enforces RFC 6455 sections 5.2 to 5.5 on a frame header.
 func (r *reader) check(h frames.Header) error {
 	const pe = frames.CloseProtocolError
+	if h.RSV1 || h.RSV2 || h.RSV3 {
+		if err := r.checkRSV(h); err != nil {
+			return err
+		}
+	}
 	switch {
-	case h.RSV1 || h.RSV2 || h.RSV3:
-		return violation(pe, "reserved bit set without a negotiated extension")
 	case h.Opcode.IsReserved():
 		return violation(pe, "reserved opcode %d", h.Opcode)
 	case h.Masked != r.expectMasked && r.expectMasked:
@@ -185,9 +189,11 @@ func (r *reader) control(ctx context.Context, h frames.Header) error {
 // hands the message on when the frame is its last.
 func (r *reader) data(ctx context.Context, h frames.Header) error {
 	if h.Opcode != frames.OpContinuation {
-		r.op, r.size, r.msg = h.Opcode, 0, nil
+		r.op, r.size, r.msg, r.compressed = h.Opcode, 0, nil, h.RSV1
 		r.utf8.Reset()
-		r.stream = r.offerStream(h.Opcode)
+		if !h.RSV1 { // a compressed message is inflated whole
+			r.stream = r.offerStream(h.Opcode)
+		}
 		if r.stream == nil {
 			r.msg = make([]byte, 0, min(h.Length, maxPrealloc))
 		}
@@ -214,6 +220,11 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 	}
 	msg := r.msg
 	r.msg = nil
+	if r.compressed {
+		if msg, err = r.inflateMessage(op, msg); err != nil {
+			return err
+		}
+	}
 	return r.deliver(ctx, Message{Opcode: op, Data: msg})
 }
 
@@ -264,7 +275,7 @@ func (r *reader) accept(h frames.Header, pos *int, p []byte) error {
 	if h.Masked {
 		*pos = frames.Mask(h.Key, *pos, p)
 	}
-	if r.op == frames.OpText && !r.utf8.Write(p) {
+	if r.op == frames.OpText && !r.compressed && !r.utf8.Write(p) {
 		return violation(frames.CloseInvalidPayload, "text is not valid UTF-8")
 	}
 	return nil

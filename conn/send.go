@@ -47,7 +47,7 @@ func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 		}
 		kind = controlFrame
 	}
-	return c.mb.put(ctx, frames.Header{Fin: true, Opcode: op}, data, kind)
+	return c.putMessage(ctx, op, data, kind, true)
 }
 
 // SendText sends s as a text message.

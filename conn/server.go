@@ -72,7 +72,8 @@ func (c *Conn) Accept(ctx context.Context, opts AcceptOptions) error {
 		return err
 	}
 	stop := bindDeadline(ctx, nc)
-	err = handshake.WriteResponse(nc, c.hsReq.Key, protocol, nil, opts.Header)
+	exts := c.acceptDeflate()
+	err = handshake.WriteResponse(nc, c.hsReq.Key, protocol, exts, opts.Header)
 	if !stop() && err == nil {
 		err = context.Cause(ctx)
 	}
@@ -89,6 +90,9 @@ func (c *Conn) Accept(ctx context.Context, opts AcceptOptions) error {
 	}
 	if protocol != "" {
 		header.Set("Sec-WebSocket-Protocol", protocol)
+	}
+	if exts != nil {
+		header.Set("Sec-WebSocket-Extensions", handshake.FormatExtensions(exts))
 	}
 	for k, v := range opts.Header {
 		if _, own := header[http.CanonicalHeaderKey(k)]; !own {

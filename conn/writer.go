@@ -76,7 +76,7 @@ func (c *Conn) encodeOut(m Message) {
 	}
 	// After the close frame put refuses data (ErrCloseSent): the message
 	// is discarded, as documented on Out.
-	_ = c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: op}, m.Data, outFrame)
+	_ = c.putMessage(context.Background(), op, m.Data, outFrame, true)
 }
 
 // checkMessage reports why a whole message cannot be sent, if it cannot.

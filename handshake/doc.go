@@ -9,8 +9,9 @@
 // [WriteError] and an acceptance with [WriteResponse]. Subprotocols are
 // validated with [CheckProtocols] and chosen with [SelectProtocol];
 // extensions are parsed and formatted with [ParseExtensions] and
-// [FormatExtensions] so that an extension such as permessage-deflate can be
-// negotiated on top.
+// [FormatExtensions], and permessage-deflate (RFC 7692) is negotiated with
+// [DeflateOffer] on the client, [AcceptDeflate] on the server and
+// [VerifyDeflate] on the client again.
 //
 // The package starts no goroutines and has no I/O policy: it reads from and
 // writes to what it is given, once, and leaves deadlines, dialing, hijacking
@@ -31,6 +32,12 @@
 //     empty list elements are ignored, as RFC 7230 section 7 asks.
 //   - Subprotocols are compared case-sensitively, extension names
 //     case-insensitively.
+//   - permessage-deflate never uses an LZ77 window under 32 KiB to
+//     compress, since Go's compress/flate has none: a client never offers
+//     client_max_window_bits and refuses a response that asks for less
+//     than 15; a server declines an offer whose server_max_window_bits is
+//     under 15 (and takes the next offer, if any). Both inflate any
+//     window the peer compresses with.
 //   - The quoted-string form of an extension parameter must unquote to a
 //     token (RFC 6455 section 9.1); anything else is ErrBadExtensions.
 //   - Extra headers given to [ClientRequest.Write] or [WriteResponse] never

@@ -12,6 +12,16 @@
 // report a *conn.CloseError carrying it. The peer programs live in peers/
 // and describe their command line and their JSON reports at their top.
 //
+// Further exchanges run with permessage-deflate (RFC 7692): wsactor with
+// and without context takeover, the peers with their library's defaults
+// (Python's server limits its own window to 4 KiB) or asking for no context
+// takeover, and wsactor alone wanting compression. Both ends report the
+// extensions their handshake agreed on, and wsactor's end counts the bytes
+// it reads and writes: a compressed exchange of more than a MiB must move
+// less than a quarter of its payload each way, so both sides must really
+// have compressed. Chromium, which always offers compression, runs the
+// exchanges that fit what it offers.
+//
 // A test whose peer is not installed skips with a message naming what to
 // install, except under CI=true, where it fails instead: CI installs every
 // peer (see .ci/run) and must never pass by skipping.

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -43,7 +44,20 @@ type exchange struct {
 	protocol string   // the subprotocol the handshake must choose
 	sizes    []int
 	closedBy closer
+	// deflate is wsactor's permessage-deflate configuration, nil for none.
+	deflate *conn.CompressionOptions
+	// peerDeflate is the peers' --deflate mode: "" (off), "on" or
+	// "nocontext". Chromium always offers compression and cannot be told
+	// otherwise: it runs only the exchanges whose mode is "on" or whose
+	// wsactor end does not compress.
+	peerDeflate string
 }
+
+// Peer modes of permessage-deflate (the peers' --deflate flag).
+const (
+	peerDeflateOn        = "on"        // enabled, the peer library's defaults
+	peerDeflateNoContext = "nocontext" // enabled, no context takeover either way
+)
 
 // exchanges are the conversations every peer has with wsactor: a full one
 // where the client's second choice of subprotocol wins and wsactor closes,
@@ -68,6 +82,104 @@ var exchanges = []exchange{
 		sizes:    []int{0, 1, 125, 126},
 		closedBy: peerCloses,
 	},
+	{
+		// Compression as both ends have it by default once enabled:
+		// wsactor without context takeover, the peer with.
+		name:        "deflate",
+		path:        "/deflate",
+		offer:       []string{"chat.v2"},
+		protocol:    "chat.v2",
+		sizes:       allSizes,
+		closedBy:    wsactorCloses,
+		deflate:     &conn.CompressionOptions{},
+		peerDeflate: peerDeflateOn,
+	},
+	{
+		// Context takeover on both ends, every message compressed.
+		name:        "deflate-takeover",
+		path:        "/deflate-takeover",
+		sizes:       []int{0, 1, 125, 126, 1000, 4096, 65535, 65536, 1 << 20},
+		closedBy:    peerCloses,
+		deflate:     &conn.CompressionOptions{ContextTakeover: true, Threshold: -1},
+		peerDeflate: peerDeflateOn,
+	},
+	{
+		// wsactor would take over its context, the peer asks it not to.
+		name:        "deflate-peer-no-context",
+		path:        "/deflate-peer-no-context",
+		sizes:       []int{0, 1, 126, 4096, 65536, 1 << 20},
+		closedBy:    wsactorCloses,
+		deflate:     &conn.CompressionOptions{ContextTakeover: true},
+		peerDeflate: peerDeflateNoContext,
+	},
+	{
+		// Only wsactor wants compression: the exchange runs without.
+		name:     "deflate-wsactor-only",
+		path:     "/deflate-wsactor-only",
+		sizes:    []int{0, 1, 126, 65536},
+		closedBy: wsactorCloses,
+		deflate:  &conn.CompressionOptions{},
+	},
+}
+
+// compressed reports whether ex's handshake must agree on
+// permessage-deflate.
+func (ex exchange) compressed() bool { return ex.deflate != nil && ex.peerDeflate != "" }
+
+// inBrowser reports whether Chromium, which always offers compression, can
+// run ex.
+func (ex exchange) inBrowser() bool { return ex.deflate == nil || ex.peerDeflate == peerDeflateOn }
+
+// wsactorOptions are the options of ex's wsactor end.
+func (ex exchange) wsactorOptions() []conn.Option {
+	if ex.deflate == nil {
+		return nil
+	}
+	return []conn.Option{conn.WithCompression(*ex.deflate)}
+}
+
+// peerDeflateArg is the peers' --deflate flag.
+func (ex exchange) peerDeflateArg() string { return cmp.Or(ex.peerDeflate, "off") }
+
+// checkExtensions says what is wrong with the Sec-WebSocket-Extensions
+// field of ex's handshake response, as one end saw it.
+func (ex exchange) checkExtensions(got string) error {
+	switch {
+	case !ex.compressed() && got != "":
+		return fmt.Errorf("extensions %q negotiated, want none", got)
+	case !ex.compressed():
+		return nil
+	case !strings.HasPrefix(got, "permessage-deflate"):
+		return fmt.Errorf("extensions %q negotiated, want permessage-deflate", got)
+	case ex.peerDeflate == peerDeflateNoContext &&
+		!(strings.Contains(got, "server_no_context_takeover") && strings.Contains(got, "client_no_context_takeover")):
+		return fmt.Errorf("extensions %q negotiated, want no context takeover either way", got)
+	}
+	return nil
+}
+
+// payloadBytes is how many payload bytes ex's script sends each way.
+func (ex exchange) payloadBytes() int64 {
+	var n int64
+	for _, m := range ex.script() {
+		n += int64(len(m.Data))
+	}
+	return n
+}
+
+// checkWire says what is wrong with the bytes wsactor's end of ex read and
+// wrote: a compressed exchange of more than a MiB, whose payloads compress
+// very well, must take less than a quarter of its payload each way, so
+// both ends must really have compressed.
+func (ex exchange) checkWire(read, written int64) error {
+	payload := ex.payloadBytes()
+	if !ex.compressed() || payload < 1<<20 {
+		return nil
+	}
+	if read > payload/4 || written > payload/4 {
+		return fmt.Errorf("wsactor read %d and wrote %d bytes on the wire for %d bytes of payload each way: not compressed", read, written, payload)
+	}
+	return nil
 }
 
 // exchangeFor returns the exchange whose path is path.
@@ -160,8 +272,9 @@ type closeSeen struct {
 // clientReport is what a peer client (or the browser page) reports about
 // one exchange with a wsactor server.
 type clientReport struct {
-	Protocol string `json:"protocol"`
-	Messages []struct {
+	Protocol   string `json:"protocol"`
+	Extensions string `json:"extensions"`
+	Messages   []struct {
 		Type   string `json:"type"`
 		Size   int    `json:"size"`
 		OK     bool   `json:"ok"`
@@ -179,6 +292,9 @@ func (r clientReport) check(ex exchange) error {
 	}
 	if r.Protocol != ex.protocol {
 		errs = append(errs, fmt.Sprintf("peer got subprotocol %q, want %q", r.Protocol, ex.protocol))
+	}
+	if err := ex.checkExtensions(r.Extensions); err != nil {
+		errs = append(errs, "peer: "+err.Error())
 	}
 	if want := 2 * len(ex.sizes); len(r.Messages) != want {
 		errs = append(errs, fmt.Sprintf("peer checked %d echoes, want %d", len(r.Messages), want))
@@ -219,12 +335,13 @@ func checkPeerClose(ex exchange, got *closeSeen) error {
 
 // peerClosed is the event a peer server prints when a connection ends.
 type peerClosed struct {
-	Event    string     `json:"event"`
-	Path     string     `json:"path"`
-	Protocol string     `json:"protocol"`
-	Received []digest   `json:"received"`
-	Close    *closeSeen `json:"close"`
-	Error    string     `json:"error"`
+	Event      string     `json:"event"`
+	Path       string     `json:"path"`
+	Protocol   string     `json:"protocol"`
+	Extensions string     `json:"extensions"`
+	Received   []digest   `json:"received"`
+	Close      *closeSeen `json:"close"`
+	Error      string     `json:"error"`
 }
 
 // check returns what is wrong with a peer server's account of ex, or nil.
@@ -238,6 +355,9 @@ func (e peerClosed) check(ex exchange) error {
 	}
 	if e.Protocol != ex.protocol {
 		errs = append(errs, fmt.Sprintf("peer chose subprotocol %q, want %q", e.Protocol, ex.protocol))
+	}
+	if err := ex.checkExtensions(e.Extensions); err != nil {
+		errs = append(errs, "peer: "+err.Error())
 	}
 	script := ex.script()
 	if len(e.Received) != len(script) {

@@ -49,12 +49,13 @@ type serverPeer struct {
 	stderr *syncBuffer
 }
 
-// startServer starts p as a server speaking protocols and waits for it to
+// startServer starts p as a server speaking protocols, with the
+// permessage-deflate mode deflate (its --deflate flag), and waits for it to
 // listen. It is stopped (its stdin closed, killed if it lingers) when the
 // test ends.
-func (p peer) startServer(t *testing.T, protocols []string) *serverPeer {
+func (p peer) startServer(t *testing.T, protocols []string, deflate string) *serverPeer {
 	t.Helper()
-	args := slices.Concat(p.argv[1:], []string{"server", "--protocols", strings.Join(protocols, ",")})
+	args := slices.Concat(p.argv[1:], []string{"server", "--protocols", strings.Join(protocols, ","), "--deflate", deflate})
 	cmd := exec.Command(p.argv[0], args...)
 	s := &serverPeer{name: p.name, cmd: cmd, lines: make(chan []byte, 16), stderr: new(syncBuffer)}
 	cmd.Stderr = s.stderr
@@ -132,7 +133,8 @@ func (p peer) runClient(ctx context.Context, base string, ex exchange) (clientRe
 		"--url", base + ex.path,
 		"--protocols", strings.Join(ex.offer, ","),
 		"--sizes", ex.sizesArg(),
-		"--close", ex.peerCloseArg()})
+		"--close", ex.peerCloseArg(),
+		"--deflate", ex.peerDeflateArg()})
 	cmd := exec.CommandContext(ctx, p.argv[0], args...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr syncBuffer
@@ -174,8 +176,13 @@ func testWsactorServer(t *testing.T, p peer) {
 // testWsactorClient runs every exchange with wsactor as the client and p
 // as the server, checking both sides' accounts.
 func testWsactorClient(t *testing.T, p peer) {
-	srv := p.startServer(t, serverProtocols)
+	servers := map[string]*serverPeer{} // by --deflate mode
 	for _, ex := range exchanges {
+		srv := servers[ex.peerDeflateArg()]
+		if srv == nil {
+			srv = p.startServer(t, serverProtocols, ex.peerDeflateArg())
+			servers[ex.peerDeflateArg()] = srv
+		}
 		t.Run(ex.name, func(t *testing.T) {
 			start := time.Now()
 			if err := dialExchange(context.Background(), srv.url, ex); err != nil {

@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +35,8 @@ type serverResult struct {
 type scriptServer struct {
 	*httptest.Server
 	results chan serverResult
+	wire    *countingListener
+	early   map[string][]serverResult // outcomes that came before they were asked for; the test's goroutine only
 }
 
 // newScriptServer adds the exchanges' handlers to mux (nil for a new one;
@@ -46,11 +51,14 @@ func newScriptServer(t *testing.T, mux *http.ServeMux) *scriptServer {
 	for _, ex := range exchanges {
 		mux.HandleFunc(ex.path, func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			err := serveExchange(w, r, ex)
+			err := serveExchange(w, r, ex, s.wire.count(r.RemoteAddr))
 			s.results <- serverResult{path: ex.path, elapsed: time.Since(start), err: err}
 		})
 	}
-	s.Server = httptest.NewServer(mux)
+	s.Server = httptest.NewUnstartedServer(mux)
+	s.wire = &countingListener{Listener: s.Listener}
+	s.Listener = s.wire
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
 }
@@ -61,10 +69,15 @@ func (s *scriptServer) wsURL() string {
 }
 
 // result waits for the outcome of the connection to path. Outcomes of
-// other paths, left by an earlier exchange that failed before reading its
-// own, are logged and passed over.
+// other paths that arrive first (a later exchange whose handler returned
+// sooner, or an earlier one that failed before reading its own) are kept
+// for the call that asks for them.
 func (s *scriptServer) result(t *testing.T, path string) serverResult {
 	t.Helper()
+	if rs := s.early[path]; len(rs) > 0 {
+		s.early[path] = rs[1:]
+		return rs[0]
+	}
 	timeout := time.After(exchangeTimeout)
 	for {
 		select {
@@ -72,7 +85,10 @@ func (s *scriptServer) result(t *testing.T, path string) serverResult {
 			if r.path == path {
 				return r
 			}
-			t.Logf("passing over the outcome of an earlier connection to %s: %v", r.path, r.err)
+			if s.early == nil {
+				s.early = make(map[string][]serverResult)
+			}
+			s.early[r.path] = append(s.early[r.path], r)
 		case <-timeout:
 			t.Fatalf("wsactor server: no connection to %s finished within %v", path, exchangeTimeout)
 			return serverResult{}
@@ -83,10 +99,10 @@ func (s *scriptServer) result(t *testing.T, path string) serverResult {
 // serveExchange upgrades r and plays the server's part of ex: check the
 // subprotocol, check and echo every message of the script, then close with
 // 4001 "bye" or expect the peer's 4002 "peer bye".
-func serveExchange(w http.ResponseWriter, r *http.Request, ex exchange) error {
+func serveExchange(w http.ResponseWriter, r *http.Request, ex exchange, wire *wireCount) error {
 	ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
 	defer cancel()
-	c, err := conn.Upgrade(w, r, conn.AcceptOptions{Protocols: serverProtocols})
+	c, err := conn.Upgrade(w, r, conn.AcceptOptions{Protocols: serverProtocols}, ex.wsactorOptions()...)
 	if err != nil {
 		return fmt.Errorf("Upgrade: %w", err)
 	}
@@ -94,6 +110,9 @@ func serveExchange(w http.ResponseWriter, r *http.Request, ex exchange) error {
 	defer c.Close(frames.CloseInternalError, "interop test failed")
 	if got := c.Protocol(); got != ex.protocol {
 		return fmt.Errorf("chose subprotocol %q, want %q", got, ex.protocol)
+	}
+	if err := ex.checkExtensions(c.ResponseHeader().Get("Sec-WebSocket-Extensions")); err != nil {
+		return err
 	}
 	for _, want := range ex.script() {
 		got, err := c.Receive(ctx)
@@ -107,7 +126,10 @@ func serveExchange(w http.ResponseWriter, r *http.Request, ex exchange) error {
 			return fmt.Errorf("echoing %s: %w", describe(got), err)
 		}
 	}
-	return finishExchange(ctx, c, ex, func() error { return nil })
+	if err := finishExchange(ctx, c, ex, func() error { return nil }); err != nil {
+		return err
+	}
+	return ex.checkWire(wire.read.Load(), wire.written.Load())
 }
 
 // dialExchange plays the client's part of ex against the server at base:
@@ -117,13 +139,25 @@ func serveExchange(w http.ResponseWriter, r *http.Request, ex exchange) error {
 func dialExchange(ctx context.Context, base string, ex exchange) error {
 	ctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
-	c, err := conn.Dial(ctx, base+ex.path, conn.WithProtocols(ex.offer...))
+	wire := &wireCount{}
+	dial := conn.WithDialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: nc, n: wire}, nil
+	})
+	opts := append([]conn.Option{conn.WithProtocols(ex.offer...), dial}, ex.wsactorOptions()...)
+	c, err := conn.Dial(ctx, base+ex.path, opts...)
 	if err != nil {
 		return fmt.Errorf("Dial: %w", err)
 	}
 	defer c.Close(frames.CloseInternalError, "interop test failed")
 	if got := c.Protocol(); got != ex.protocol {
 		return fmt.Errorf("got subprotocol %q, want %q", got, ex.protocol)
+	}
+	if err := ex.checkExtensions(c.ResponseHeader().Get("Sec-WebSocket-Extensions")); err != nil {
+		return err
 	}
 	for _, want := range ex.script() {
 		if err := c.Send(ctx, want.Data, want.Opcode); err != nil {
@@ -141,7 +175,58 @@ func dialExchange(ctx context.Context, base string, ex exchange) error {
 		cmd := fmt.Sprintf("interop:close %d %s", peerCloseCode, peerCloseReason)
 		return c.SendText(ctx, cmd)
 	}
-	return finishExchange(ctx, c, ex, askPeer)
+	if err := finishExchange(ctx, c, ex, askPeer); err != nil {
+		return err
+	}
+	return ex.checkWire(wire.read.Load(), wire.written.Load())
+}
+
+// wireCount counts the bytes of one connection.
+type wireCount struct {
+	read, written atomic.Int64
+}
+
+// countingConn counts what passes through a connection.
+type countingConn struct {
+	net.Conn
+	n *wireCount
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.read.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.n.written.Add(int64(n))
+	return n, err
+}
+
+// countingListener counts the bytes of every connection it accepts, by
+// the peer's address.
+type countingListener struct {
+	net.Listener
+	conns sync.Map // remote address -> *wireCount
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	n := &wireCount{}
+	l.conns.Store(nc.RemoteAddr().String(), n)
+	return &countingConn{Conn: nc, n: n}, nil
+}
+
+// count returns the counts of the connection from addr, and forgets them.
+func (l *countingListener) count(addr string) *wireCount {
+	if n, ok := l.conns.LoadAndDelete(addr); ok {
+		return n.(*wireCount)
+	}
+	return &wireCount{}
 }
 
 // finishExchange ends ex on c. When wsactor closes, Close must complete the

@@ -88,6 +88,9 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, header http.H
 // opening handshake itself.
 type Listener struct {
 	ln *net.TCPListener
+	// Extensions, if not empty, is the Sec-WebSocket-Extensions field the
+	// 101 response carries, whatever the client offered.
+	Extensions string
 }
 
 // Listen returns a Listener on 127.0.0.1 and a port the system chooses.
@@ -120,7 +123,7 @@ func (l *Listener) Accept(ctx context.Context) (*Peer, error) {
 	if err != nil {
 		return nil, ctxErr(ctx, fmt.Errorf("rawpeer: accept: %w", err))
 	}
-	p, err := serverHandshake(ctx, nc)
+	p, err := serverHandshake(ctx, nc, l.Extensions)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -128,7 +131,7 @@ func (l *Listener) Accept(ctx context.Context) (*Peer, error) {
 	return p, nil
 }
 
-func serverHandshake(ctx context.Context, nc net.Conn) (*Peer, error) {
+func serverHandshake(ctx context.Context, nc net.Conn, extensions string) (*Peer, error) {
 	stop, err := bind(ctx, nc.SetDeadline)
 	if err != nil {
 		return nil, err
@@ -149,7 +152,11 @@ func serverHandshake(ctx context.Context, nc net.Conn) (*Peer, error) {
 		return nil, fmt.Errorf("%w: not a WebSocket upgrade: %s %s %v", ErrHandshake, req.Method, req.URL, req.Header)
 	}
 	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Accept: " + acceptKey(key) + "\r\n\r\n"
+		"Sec-WebSocket-Accept: " + acceptKey(key) + "\r\n"
+	if extensions != "" {
+		resp += "Sec-WebSocket-Extensions: " + extensions + "\r\n"
+	}
+	resp += "\r\n"
 	if _, err := nc.Write([]byte(resp)); err != nil {
 		return nil, ctxErr(ctx, fmt.Errorf("%w: writing the response: %w", ErrHandshake, err))
 	}

@@ -13,6 +13,13 @@ prints one line describing what it saw:
      "received": [{type, size, sha256}], "close": {"code": ..., "reason": ...}}
 It exits when its standard input is closed.
 
+Both roles take --deflate off|on|nocontext (default off): permessage-deflate
+disabled, enabled with websockets' defaults (which limit the server's window
+to 4 KiB), or enabled asking both sides not to take over their compression
+context. The server's closed event and the client's report carry
+"extensions", the Sec-WebSocket-Extensions field of the handshake's response
+("" for none).
+
 Client role:
     /usr/bin/python3 websockets_peer.py client --url URL --protocols a,b \
         --sizes 0,1,125 --close wait|CODE:REASON
@@ -34,6 +41,10 @@ import sys
 import threading
 
 import websockets
+from websockets.extensions.permessage_deflate import (
+    ClientPerMessageDeflateFactory,
+    ServerPerMessageDeflateFactory,
+)
 
 MAX_SIZE = 64 << 20
 TEXT_UNIT = "ü€😀-"
@@ -48,6 +59,22 @@ def text_payload(n):
 
 def binary_payload(n):
     return (BINARY_PERIOD * (n // len(BINARY_PERIOD) + 1))[:n]
+
+
+def deflate_options(mode, server):
+    """The keyword arguments of serve or connect for a --deflate mode."""
+    mode = mode or "off"
+    if mode == "off":
+        return {"compression": None}
+    if mode == "on":
+        return {"compression": "deflate"}
+    if mode == "nocontext":
+        factory = ServerPerMessageDeflateFactory if server else ClientPerMessageDeflateFactory
+        return {
+            "compression": None,
+            "extensions": [factory(server_no_context_takeover=True, client_no_context_takeover=True)],
+        }
+    raise SystemExit(f"bad --deflate {mode}")
 
 
 def emit(obj):
@@ -103,6 +130,7 @@ async def serve_connection(ws):
         "event": "closed",
         "path": ws.path,
         "protocol": ws.subprotocol or "",
+        "extensions": ws.response_headers.get("Sec-WebSocket-Extensions", ""),
         "received": received,
         "close": {"code": ws.close_code, "reason": ws.close_reason or ""},
     })
@@ -125,6 +153,7 @@ async def run_server(args):
         subprotocols=mine,
         select_subprotocol=first_of_mine(mine),
         max_size=MAX_SIZE,
+        **deflate_options(args.get("deflate"), server=True),
     ) as server:
         port = server.sockets[0].getsockname()[1]
         emit({"port": port})
@@ -136,18 +165,20 @@ async def run_client(args):
     for n in (int(s) for s in split_list(args.get("sizes"))):
         script.append(("text", n, text_payload(n)))
         script.append(("binary", n, binary_payload(n)))
-    report = {"protocol": "", "messages": [], "close": None, "error": ""}
+    report = {"protocol": "", "extensions": "", "messages": [], "close": None, "error": ""}
     try:
         ws = await websockets.connect(
             args["url"],
             subprotocols=split_list(args.get("protocols")) or None,
             max_size=MAX_SIZE,
+            **deflate_options(args.get("deflate"), server=False),
         )
     except Exception as e:  # report any failure to connect to the Go test
         report["error"] = f"connect: {e!r}"
         emit(report)
         return
     report["protocol"] = ws.subprotocol or ""
+    report["extensions"] = ws.response_headers.get("Sec-WebSocket-Extensions", "")
     try:
         for kind, size, data in script:
             await ws.send(data)

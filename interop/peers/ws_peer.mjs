@@ -11,6 +11,12 @@
 //    "close":{"code":...,"reason":...}}
 // It exits when its standard input is closed.
 //
+// Both roles take --deflate off|on|nocontext (default off): permessage-deflate
+// disabled, enabled with ws's defaults but compressing every message, or
+// enabled asking both sides not to take over their compression context. The
+// server's closed event and the client's report carry "extensions", the
+// Sec-WebSocket-Extensions field of the handshake's response ("" for none).
+//
 // Client role:
 //   node ws_peer.mjs client --url URL --protocols a,b --sizes 0,1,125 --close wait
 //   node ws_peer.mjs client --url URL --protocols a,b --sizes 0,1,125 --close 4002:reason
@@ -61,6 +67,24 @@ function list(s) {
   return s ? s.split(',').filter((x) => x !== '') : [];
 }
 
+function deflateOption(mode) {
+  switch (mode ?? 'off') {
+    case 'off':
+      return false;
+    case 'on':
+      return { threshold: 0 };
+    case 'nocontext':
+      return { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true };
+  }
+  throw new Error(`bad --deflate ${mode}`);
+}
+
+function extensionsField(headers) {
+  const prefix = 'sec-websocket-extensions:';
+  const line = headers.find((h) => h.toLowerCase().startsWith(prefix));
+  return line ? line.slice(prefix.length).trim() : '';
+}
+
 function print(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
@@ -71,11 +95,15 @@ function runServer(args) {
     host: '127.0.0.1',
     port: 0,
     maxPayload: MAX_PAYLOAD,
+    perMessageDeflate: deflateOption(args.deflate),
     handleProtocols: (offered) => mine.find((p) => offered.has(p)) ?? false,
   });
+  const answered = new WeakMap(); // request -> its response's extensions
+  wss.on('headers', (headers, req) => answered.set(req, extensionsField(headers)));
   wss.on('listening', () => print({ port: wss.address().port }));
   wss.on('connection', (ws, req) => {
     const received = [];
+    const extensions = answered.get(req) ?? '';
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         const s = data.toString('utf8');
@@ -95,6 +123,7 @@ function runServer(args) {
         event: 'closed',
         path: req.url,
         protocol: ws.protocol,
+        extensions,
         received,
         close: { code, reason: reason.toString('utf8') },
       });
@@ -115,8 +144,14 @@ function runClient(args) {
     script.push({ type: 'text', size: n, data: textPayload(n) });
     script.push({ type: 'binary', size: n, data: binaryPayload(n) });
   }
-  const report = { protocol: '', messages: [], close: null, error: '' };
-  const ws = new WebSocket(args.url, list(args.protocols), { maxPayload: MAX_PAYLOAD });
+  const report = { protocol: '', extensions: '', messages: [], close: null, error: '' };
+  const ws = new WebSocket(args.url, list(args.protocols), {
+    maxPayload: MAX_PAYLOAD,
+    perMessageDeflate: deflateOption(args.deflate),
+  });
+  ws.on('upgrade', (res) => {
+    report.extensions = res.headers['sec-websocket-extensions'] ?? '';
+  });
   let next = 0;
   const finish = () => {
     print(report);
