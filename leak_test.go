@@ -40,25 +40,45 @@ func ctxFor(t *testing.T) context.Context {
 }
 
 // echoServer upgrades every request and echoes until the connection ends.
+// The test's cleanup waits for every handler. Hijacked connections are not
+// the httptest server's to wait for, so the handlers are counted here; the
+// mutex orders each count before the cleanup's Wait.
 func echoServer(t *testing.T) string {
-	var wg sync.WaitGroup
+	var (
+		mu      sync.Mutex
+		closing bool
+		wg      sync.WaitGroup
+	)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if closing {
+			mu.Unlock()
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		wg.Add(1)
+		mu.Unlock()
+		defer wg.Done()
 		c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, conn.WithReadLimit(32<<20))
 		if err != nil {
 			return
 		}
-		wg.Go(func() {
-			for m, err := range c.Each(context.Background()) {
-				if err != nil {
-					return
-				}
-				if c.Send(context.Background(), m.Data, m.Opcode) != nil {
-					return
-				}
+		for m, err := range c.Each(context.Background()) {
+			if err != nil {
+				return
 			}
-		})
+			if c.Send(context.Background(), m.Data, m.Opcode) != nil {
+				return
+			}
+		}
 	}))
-	t.Cleanup(func() { ts.Close(); wg.Wait() })
+	t.Cleanup(func() {
+		ts.Close()
+		mu.Lock()
+		closing = true
+		mu.Unlock()
+		wg.Wait()
+	})
 	return "ws" + strings.TrimPrefix(ts.URL, "http")
 }
 
