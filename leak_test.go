@@ -39,26 +39,47 @@ func ctxFor(t *testing.T) context.Context {
 	return ctx
 }
 
-// echoServer upgrades every request and echoes until the connection ends.
-// The test's cleanup waits for every handler. Hijacked connections are not
-// the httptest server's to wait for, so the handlers are counted here; the
-// mutex orders each count before the cleanup's Wait.
+// handlers counts the handlers of a test server that are still running.
+// Hijacked connections are not the httptest server's to wait for, so a test
+// waits for their handlers itself; the mutex orders every enter before
+// wait, which the race detector cannot see through the network.
+type handlers struct {
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// enter counts a handler in; it reports false once wait has begun.
+func (h *handlers) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+func (h *handlers) exit() { h.wg.Done() }
+
+// wait refuses new handlers and waits for the running ones.
+func (h *handlers) wait() {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	h.wg.Wait()
+}
+
+// echoServer upgrades every request and echoes until the connection ends;
+// the test's cleanup waits for every handler.
 func echoServer(t *testing.T) string {
-	var (
-		mu      sync.Mutex
-		closing bool
-		wg      sync.WaitGroup
-	)
+	var hs handlers
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		if closing {
-			mu.Unlock()
+		if !hs.enter() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
-		wg.Add(1)
-		mu.Unlock()
-		defer wg.Done()
+		defer hs.exit()
 		c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, conn.WithReadLimit(32<<20))
 		if err != nil {
 			return
@@ -72,13 +93,7 @@ func echoServer(t *testing.T) string {
 			}
 		}
 	}))
-	t.Cleanup(func() {
-		ts.Close()
-		mu.Lock()
-		closing = true
-		mu.Unlock()
-		wg.Wait()
-	})
+	t.Cleanup(func() { ts.Close(); hs.wait() })
 	return "ws" + strings.TrimPrefix(ts.URL, "http")
 }
 
@@ -117,20 +132,23 @@ func TestManyPairsExchangeEverySizeClassAndClose(t *testing.T) {
 
 func TestServerClosesWhileClientsAreReceiving(t *testing.T) {
 	verifyNoLeaks(t)
-	var wg sync.WaitGroup
+	var hs handlers
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hs.enter() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		defer hs.exit()
 		c, err := conn.Upgrade(w, r, conn.AcceptOptions{})
 		if err != nil {
 			return
 		}
-		wg.Go(func() {
-			for i := range 50 {
-				c.Send(context.Background(), []byte(fmt.Sprint(i)), frames.OpText)
-			}
-			c.Close(frames.CloseGoingAway, "shutting down")
-		})
+		for i := range 50 {
+			c.Send(context.Background(), []byte(fmt.Sprint(i)), frames.OpText)
+		}
+		c.Close(frames.CloseGoingAway, "shutting down")
 	}))
-	defer func() { ts.Close(); wg.Wait() }()
+	defer func() { ts.Close(); hs.wait() }()
 	for range 8 {
 		c, err := conn.Dial(ctxFor(t), "ws"+strings.TrimPrefix(ts.URL, "http"))
 		if err != nil {
