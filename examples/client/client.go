@@ -18,6 +18,9 @@ import (
 	"github.com/wsactor/wsactor/supervisor"
 )
 
+// defaultBackoffMin is the first delay before dialling again.
+const defaultBackoffMin = 500 * time.Millisecond
+
 // config is what the command line sets.
 type config struct {
 	url       string
@@ -25,6 +28,7 @@ type config struct {
 	header    http.Header
 	binary    bool          // send lines as binary messages
 	ping      time.Duration // keep-alive interval, 0 for none
+	linger    time.Duration // after the end of input, how long a silence ends the session
 	backoff   supervisor.Backoff
 }
 
@@ -155,8 +159,8 @@ type session struct {
 }
 
 // handle runs one connection: lines out, messages in. At the end of input
-// it closes with 1000 and waits for the server's answer; when ctx ends
-// (Ctrl-C) it closes with 1000 at once.
+// it waits for the server to fall silent for cfg.linger, then closes with
+// 1000 and waits for the server's answer; Ctrl-C closes with 1000 at once.
 func (s *session) handle(ctx context.Context, c *conn.Conn) error {
 	s.setConnected(true)
 	defer s.setConnected(false)
@@ -176,11 +180,23 @@ func (s *session) handle(ctx context.Context, c *conn.Conn) error {
 		}
 	}
 	lines := s.lines
+	var quiet *time.Timer // after the end of input: the silence that ends it
+	var quietC <-chan time.Time
+	defer func() {
+		if quiet != nil {
+			quiet.Stop()
+		}
+	}()
 	for {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				return s.finish(ctx, c)
+				// Replies to the last lines may be on their way: close once
+				// the server has been silent for cfg.linger.
+				lines = nil
+				quiet = time.NewTimer(s.cfg.linger)
+				quietC = quiet.C
+				continue
 			}
 			if err := c.Send(ctx, []byte(line), op); err != nil {
 				s.setPending(line) // to be sent on the next connection
@@ -192,6 +208,11 @@ func (s *session) handle(ctx context.Context, c *conn.Conn) error {
 				return c.Err()
 			}
 			s.print(msg)
+			if quiet != nil {
+				quiet.Reset(s.cfg.linger)
+			}
+		case <-quietC:
+			return s.finish(ctx, c)
 		case <-s.interrupt:
 			c.Close(frames.CloseNormal, "")
 			return errInterrupted

@@ -104,6 +104,18 @@ func TestRunSendsEachLineAndPrintsWhatArrives(t *testing.T) {
 	}
 }
 
+func TestRunPrintsRepliesThatArriveAfterTheEndOfInput(t *testing.T) {
+	url := echoServer(t, nil)
+	var out, status lockedBuffer
+	cfg := config{url: url, backoff: fast, linger: 500 * time.Millisecond}
+	if err := run(t.Context(), cfg, strings.NewReader("one\ntwo\n"), &out, &status); err != nil {
+		t.Fatalf("run: %v\n%s", err, status.String())
+	}
+	if got, want := out.String(), "one\ntwo\n"; got != want {
+		t.Errorf("printed %q, want the echoes %q; status:\n%s", got, want, status.String())
+	}
+}
+
 func TestRunSendsBinaryAndPrintsItInHex(t *testing.T) {
 	url := echoServer(t, nil)
 	var out, status lockedBuffer

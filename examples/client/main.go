@@ -15,8 +15,10 @@
 // When the connection drops, or the server cannot be reached, the client
 // says so on standard error and dials again with a growing delay (through
 // supervisor.Client), until the server refuses it for good (a 4xx answer,
-// a protocol error). At the end of standard input it closes with 1000 and
-// exits once the server has answered; Ctrl-C does the same at once.
+// a protocol error). At the end of standard input it waits for the server
+// to fall silent for -linger (so that replies to the last lines are
+// printed), closes with 1000 and exits once the server has answered;
+// Ctrl-C closes at once.
 package main
 
 import (
@@ -45,6 +47,7 @@ func main() {
 	flag.Var(&headers, "H", `extra request header "Name: value" (repeatable)`)
 	flag.BoolVar(&cfg.binary, "binary", false, "send lines as binary messages")
 	flag.DurationVar(&cfg.ping, "ping", 0, "ping after this long without a message from the server (0: never)")
+	flag.DurationVar(&cfg.linger, "linger", time.Second, "at the end of input, close once the server has been silent this long")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: client [flags] ws://host[:port]/path\n")
 		flag.PrintDefaults()
@@ -71,6 +74,3 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-// defaultBackoffMin is the first delay before dialling again.
-const defaultBackoffMin = 500 * time.Millisecond
