@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/wsactor/wsactor/internal/testpeer"
 )
 
 // nodeWS returns the Node.js ws peer, or skips (fails under CI=true) when
@@ -17,7 +19,7 @@ func nodeWS(t *testing.T) peer {
 	if err == nil {
 		version, err = installedNodeWS()
 	}
-	requirePeer(t, "node ws", err, "cd interop && npm ci")
+	testpeer.Require(t, "node ws", err, "cd interop && npm ci")
 	t.Logf("node ws %s", version)
 	return peer{name: "node ws", argv: []string{node, "peers/ws_peer.mjs"}}
 }

@@ -7,30 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-// requirePeer skips the test when a peer is missing (err says why), with a
-// message naming what to install; under CI=true it fails instead, since CI
-// installs every peer and must not pass by skipping.
-func requirePeer(t testing.TB, name string, err error, install string) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	msg := fmt.Sprintf("%s not installed (%v): run `%s`", name, err, install)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + " (CI=true: a missing peer fails the test)")
-		return
-	}
-	t.Skip(msg)
-}
+	"github.com/wsactor/wsactor/internal/testpeer"
+)
 
 // peer is a program that plays the peer's part of the exchanges, as
 // described at the top of the scripts in peers/.
@@ -46,7 +30,7 @@ type serverPeer struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan []byte // the peer's stdout, line by line; closed at its end
-	stderr *syncBuffer
+	stderr *testpeer.Buffer
 }
 
 // startServer starts p as a server speaking protocols, with the
@@ -57,7 +41,7 @@ func (p peer) startServer(t *testing.T, protocols []string, deflate string) *ser
 	t.Helper()
 	args := slices.Concat(p.argv[1:], []string{"server", "--protocols", strings.Join(protocols, ","), "--deflate", deflate})
 	cmd := exec.Command(p.argv[0], args...)
-	s := &serverPeer{name: p.name, cmd: cmd, lines: make(chan []byte, 16), stderr: new(syncBuffer)}
+	s := &serverPeer{name: p.name, cmd: cmd, lines: make(chan []byte, 16), stderr: new(testpeer.Buffer)}
 	cmd.Stderr = s.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -137,7 +121,7 @@ func (p peer) runClient(ctx context.Context, base string, ex exchange) (clientRe
 		"--deflate", ex.peerDeflateArg()})
 	cmd := exec.CommandContext(ctx, p.argv[0], args...)
 	cmd.WaitDelay = 5 * time.Second
-	var stderr syncBuffer
+	var stderr testpeer.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -198,23 +182,4 @@ func testWsactorClient(t *testing.T, p peer) {
 			t.Logf("wsactor client, %s server, %s exchange: %v", p.name, ex.name, time.Since(start).Round(time.Millisecond))
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writing process and a reading
-// test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/wsactor/wsactor/internal/testpeer"
 )
 
 // debianPython is Debian's interpreter, the one that sees Debian's
@@ -15,7 +17,7 @@ const debianPython = "/usr/bin/python3"
 func pythonWebsockets(t *testing.T) peer {
 	t.Helper()
 	out, err := exec.Command(debianPython, "-c", "import websockets.version as v; print(v.version)").Output()
-	requirePeer(t, "python websockets", err, "apt-get install python3-websockets")
+	testpeer.Require(t, "python websockets", err, "apt-get install python3-websockets")
 	t.Logf("python websockets %s", strings.TrimSpace(string(out)))
 	return peer{name: "python websockets", argv: []string{debianPython, "peers/websockets_peer.py"}}
 }

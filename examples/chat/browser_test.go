@@ -8,19 +8,21 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/wsactor/wsactor/internal/testpeer"
 )
 
 var screenshot = flag.String("screenshot", "", "write a PNG of the chat page with two users chatting to this file")
 
 func TestBrowserPagesSeeEachOthersMessagesAndDepartures(t *testing.T) {
-	bin := requireChromium(t)
+	bin := testpeer.Chromium(t)
 	srv := httptest.NewServer(handler(newRoom(slog.Default())))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 
-	b := startChromium(t, bin)
-	url, err := b.devtoolsURL(ctx)
+	b := testpeer.StartChromium(t, bin, "")
+	url, err := b.DevToolsURL(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

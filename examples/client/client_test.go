@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/wsactor/wsactor/frames"
 	"github.com/wsactor/wsactor/handshake"
 	"github.com/wsactor/wsactor/internal/rawpeer"
+	"github.com/wsactor/wsactor/internal/testpeer"
 	"github.com/wsactor/wsactor/supervisor"
 )
 
@@ -27,26 +26,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fast is a backoff for tests: a few milliseconds between dials.
 var fast = supervisor.Backoff{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond}
 
-// lockedBuffer is a bytes.Buffer the client writes while the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitFor polls b until it contains s or ctx ends.
-func (b *lockedBuffer) waitFor(ctx context.Context, t *testing.T, s string) {
+func waitFor(ctx context.Context, t *testing.T, b *testpeer.Buffer, s string) {
 	t.Helper()
 	for !strings.Contains(b.String(), s) {
 		select {
@@ -86,12 +67,12 @@ func TestRunSendsEachLineAndPrintsWhatArrives(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, config{url: url, backoff: fast}, pr, &out, &status) }()
 	io.WriteString(pw, "hello\n\nwsactor ✓\n")
 	want := "hello\n\nwsactor ✓\n"
-	out.waitFor(ctx, t, want)
+	waitFor(ctx, t, &out, want)
 	pw.Close()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v\n%s", err, status.String())
@@ -106,7 +87,7 @@ func TestRunSendsEachLineAndPrintsWhatArrives(t *testing.T) {
 
 func TestRunPrintsRepliesThatArriveAfterTheEndOfInput(t *testing.T) {
 	url := echoServer(t, nil)
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	cfg := config{url: url, backoff: fast, linger: 500 * time.Millisecond}
 	if err := run(t.Context(), cfg, strings.NewReader("one\ntwo\n"), &out, &status); err != nil {
 		t.Fatalf("run: %v\n%s", err, status.String())
@@ -118,14 +99,14 @@ func TestRunPrintsRepliesThatArriveAfterTheEndOfInput(t *testing.T) {
 
 func TestRunSendsBinaryAndPrintsItInHex(t *testing.T) {
 	url := echoServer(t, nil)
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, config{url: url, binary: true, backoff: fast}, pr, &out, &status) }()
 	io.WriteString(pw, "hi\n")
-	out.waitFor(ctx, t, "\n")
+	waitFor(ctx, t, &out, "\n")
 	pw.Close()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -145,7 +126,7 @@ func TestRunOffersProtocolsAndSendsHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	cfg := config{url: url, protocols: []string{"other", "chat"}, header: h, backoff: fast}
 	if err := run(t.Context(), cfg, strings.NewReader("x\n"), &out, &status); err != nil {
 		t.Fatal(err)
@@ -179,7 +160,7 @@ func TestRunReconnectsAndSaysSo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, config{url: url, backoff: fast}, pr, &out, &status) }()
 
@@ -189,7 +170,7 @@ func TestRunReconnectsAndSaysSo(t *testing.T) {
 		t.Fatalf("the client did not reconnect:\n%s", status.String())
 	}
 	io.WriteString(pw, "after the restart\n")
-	out.waitFor(ctx, t, "after the restart\n")
+	waitFor(ctx, t, &out, "after the restart\n")
 	pw.Close()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
@@ -206,7 +187,7 @@ func TestRunGivesUpWhenRefused(t *testing.T) {
 		http.Error(w, "not you", http.StatusForbidden)
 	}))
 	defer srv.Close()
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	err := run(t.Context(), config{url: "ws" + strings.TrimPrefix(srv.URL, "http"), backoff: fast}, strings.NewReader(""), &out, &status)
 	var se *handshake.StatusError
 	if !errors.As(err, &se) || se.StatusCode != http.StatusForbidden {
@@ -233,10 +214,10 @@ func TestRunClosesWith1000WhenInterrupted(t *testing.T) {
 	ctx, interrupt := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, config{url: url, backoff: fast}, pr, &out, &status) }()
-	status.waitFor(t.Context(), t, "* connected")
+	waitFor(t.Context(), t, &status, "* connected")
 	interrupt()
 	if err := <-done; err != nil {
 		t.Fatalf("run after Ctrl-C: %v", err)
@@ -256,7 +237,7 @@ func TestRunPingsASilentServer(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	var out, status lockedBuffer
+	var out, status testpeer.Buffer
 	done := make(chan error, 1)
 	cctx, stop := context.WithCancel(ctx)
 	go func() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,31 +16,13 @@ import (
 
 	"github.com/wsactor/wsactor/conn"
 	"github.com/wsactor/wsactor/frames"
+	"github.com/wsactor/wsactor/internal/testpeer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// lockedBuffer is a bytes.Buffer that the program's goroutines can write
-// to at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestRunPrintsEveryMessageAndClosesEachClientWhenIdle(t *testing.T) {
-	var out lockedBuffer
+	var out testpeer.Buffer
 	cfg := config{clients: 3, every: 5 * time.Millisecond, idle: 100 * time.Millisecond}
 	if err := run(t.Context(), &out, cfg); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())

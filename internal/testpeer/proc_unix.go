@@ -1,20 +1,20 @@
 //go:build unix
 
-package main
+package testpeer
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// ownProcessGroup makes cmd the leader of a new process group, so that
-// Chromium and the helper processes it starts can be signalled together.
+// ownProcessGroup makes cmd lead a process group of its own, so that the
+// helpers it starts can be signalled with it and with nothing else.
 func ownProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }
 
-// signalGroup sends SIGTERM, or SIGKILL if kill, to the process group
-// that the started cmd leads.
+// signalGroup sends SIGTERM, or SIGKILL when kill is true, to the process
+// group that the started cmd leads.
 func signalGroup(cmd *exec.Cmd, kill bool) {
 	sig := syscall.SIGTERM
 	if kill {

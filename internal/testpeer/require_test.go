@@ -1,4 +1,4 @@
-package interop
+package testpeer
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ func (r *recordingTB) Helper()           {}
 func (r *recordingTB) Skip(args ...any)  { r.skipped = fmt.Sprint(args...) }
 func (r *recordingTB) Fatal(args ...any) { r.failed = fmt.Sprint(args...) }
 
-func TestRequirePeerSkipsOutsideCIAndFailsUnderCI(t *testing.T) {
+func TestRequireSkipsOutsideCIAndFailsUnderCI(t *testing.T) {
 	missing := errors.New("no such file")
 	tests := []struct {
 		name     string
@@ -36,7 +36,7 @@ func TestRequirePeerSkipsOutsideCIAndFailsUnderCI(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("CI", tt.ci)
 			rec := &recordingTB{TB: t}
-			requirePeer(rec, "node ws", tt.err, "cd interop && npm ci")
+			Require(rec, "node ws", tt.err, "cd interop && npm ci")
 			if got := rec.skipped != ""; got != tt.wantSkip {
 				t.Errorf("skipped = %v (%q), want %v", got, rec.skipped, tt.wantSkip)
 			}
