@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -72,6 +71,7 @@ type Conn struct {
 	closeWritten chan struct{}     // writer -> controller: our close frame is on the wire
 
 	mb            mailbox
+	rawW          *rawWriter    // a server's large frames are written from the sender's slice (nil: copied)
 	activity      atomic.Uint64 // frames received, for keep-alive
 	streamWaiters atomic.Int32  // NextReader calls waiting for a stream
 
@@ -103,14 +103,17 @@ func newConn(client bool, opts []Option) *Conn {
 	return c
 }
 
-// start runs the three actors on an established connection. br holds any
-// bytes the peer sent right behind its handshake.
-func (c *Conn) start(nc net.Conn, br *bufio.Reader, protocol string, respHeader http.Header) {
+// start runs the three actors on an established connection. early holds
+// any bytes the peer sent right behind its handshake.
+func (c *Conn) start(nc net.Conn, early []byte, protocol string, respHeader http.Header) {
 	c.netConn = nc
+	if !c.client {
+		c.rawW = newRawWriter(nc)
+	}
 	c.protocol = protocol
 	c.respHeader = respHeader
 	c.state.Store(int32(Open))
-	r := newReader(c, br)
+	r := newReader(c, newInbuf(nc, early, c.opts.readBufferSize))
 	ctx, stop := context.WithCancelCause(context.Background())
 	c.stop = stop
 	actor.Start(ctx, r.run, c.writeLoop, c.control)
