@@ -9,8 +9,8 @@ import (
 	"github.com/wsactor/wsactor/frames"
 )
 
-// wsactorServer echoes with Receive and Send, or (channels) with In and
-// Out. Its broadcast encodes a PreparedMessage once and calls SendPrepared
+// wsactorServer echoes with Receive, Send and Release, or (channels) with
+// In and Out, which hands the received message itself to the writer. Its broadcast encodes a PreparedMessage once and calls SendPrepared
 // on every connection, which queues the frame in the connection's mailbox;
 // each connection's writer sends it.
 type wsactorServer struct {
@@ -51,7 +51,9 @@ func echoCalls(c *conn.Conn) {
 		if err != nil {
 			return
 		}
-		if err := c.Send(ctx, m.Data, m.Opcode); err != nil {
+		err = c.Send(ctx, m.Data, m.Opcode)
+		m.Release() // Send copied it
+		if err != nil {
 			return
 		}
 	}
@@ -117,7 +119,9 @@ func (w *wsactorClient) Send(p []byte) error {
 func (w *wsactorClient) Run(onMessage func(int) bool) error {
 	if w.channels {
 		for m := range w.c.In() {
-			if !onMessage(len(m.Data)) {
+			more := onMessage(len(m.Data))
+			m.Release()
+			if !more {
 				return nil
 			}
 		}
@@ -130,10 +134,23 @@ func (w *wsactorClient) Run(onMessage func(int) bool) error {
 		if err != nil {
 			return err
 		}
-		if !onMessage(len(m.Data)) {
+		more := onMessage(len(m.Data))
+		m.Release()
+		if !more {
 			return nil
 		}
 	}
 }
 
-func (w *wsactorClient) Close() error { return w.c.Close(0, "") }
+// Close closes the connection. The benchmark stops receiving before it
+// closes, with echoes still on their way; they are discarded so that the
+// reader gets to the server's close frame and the closing handshake
+// completes, instead of waiting for the close timeout behind a full
+// receive queue.
+func (w *wsactorClient) Close() error {
+	go func() {
+		for range w.c.In() {
+		}
+	}()
+	return w.c.Close(0, "")
+}
