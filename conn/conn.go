@@ -47,10 +47,11 @@ type Conn struct {
 	// Client side: what NewFromURI was given.
 	uri       *url.URL
 	protocols []string
-	// Server side: what NewFromRequest was given.
-	w     http.ResponseWriter
-	r     *http.Request
-	hsReq *handshake.Request
+	// Server side: what NewFromRequest was given, until Accept is done
+	// with it, and the client's address.
+	w      http.ResponseWriter
+	hsReq  *handshake.Request
+	remote string
 
 	startMu    sync.Mutex // serialises Connect, Accept and Close on an unconnected Conn
 	started    bool
@@ -128,8 +129,8 @@ func (c *Conn) String() string {
 	side, where := "server", ""
 	if c.client {
 		side, where = "client", " "+c.uri.String()
-	} else if c.r != nil {
-		where = " " + c.r.RemoteAddr
+	} else if c.remote != "" {
+		where = " " + c.remote
 	}
 	return fmt.Sprintf("websocket{%s %s%s}", side, c.State(), where)
 }

@@ -173,16 +173,28 @@ func (b *inbuf) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// parseHeader consumes the header at the start of the unread bytes, if it
+// is all there. It is not inlined into readHeader, whose frame is on the
+// stack while the reader waits for the socket.
+//
+//go:noinline
+func (b *inbuf) parseHeader() (frames.Header, bool, error) {
+	h, n, err := frames.ParseHeader(b.bytes())
+	if n == 0 {
+		return frames.Header{}, false, nil
+	}
+	b.r += n
+	b.release()
+	return h, true, err
+}
+
 // readHeader reads one frame header, as frames.ReadHeader does from a
 // bufio.Reader: io.EOF before its first byte, io.ErrUnexpectedEOF inside
 // it, an error wrapping frames.ErrLengthOverflow for a 64-bit length with
 // its top bit set.
 func (b *inbuf) readHeader() (frames.Header, error) {
 	for {
-		h, n, err := frames.ParseHeader(b.bytes())
-		if n > 0 {
-			b.r += n
-			b.release()
+		if h, ok, err := b.parseHeader(); ok {
 			return h, err
 		}
 		if b.err != nil {

@@ -53,15 +53,17 @@ func newRawReader(nc net.Conn) *rawReader {
 // no unread byte, the buffer goes back to the pool.
 func (r *rawReader) fill(b *inbuf) (int, error) {
 	r.in = b
-	defer func() { r.in = nil }()
-	return r.run()
+	n, err := r.run()
+	r.in = nil
+	return n, err
 }
 
 // read reads into p.
 func (r *rawReader) read(p []byte) (int, error) {
 	r.dst = p
-	defer func() { r.dst = nil }()
-	return r.run()
+	n, err := r.run()
+	r.dst = nil
+	return n, err
 }
 
 func (r *rawReader) run() (int, error) {

@@ -65,11 +65,21 @@ func newReader(c *Conn, br *inbuf) *reader {
 	}
 }
 
-// run is the reader actor.
+// run is the reader actor. Its frame, and loop's, stay small: they are
+// on the stack of every idle connection, and a goroutine's stack, once
+// grown, is as large as its deepest call ever was.
 func (r *reader) run(ctx context.Context) error {
+	r.finish(ctx, r.loop(ctx))
+	return nil
+}
+
+// finish ends the reader: it releases what it holds and tells the
+// controller why it stopped.
+//
+//go:noinline
+func (r *reader) finish(ctx context.Context, err error) {
 	defer close(r.c.readerDone)
 	defer close(r.c.in)
-	err := r.loop(ctx)
 	r.br.close()
 	if r.stream != nil {
 		r.stream.finish(cmp.Or(err, ErrClosed))
@@ -80,7 +90,6 @@ func (r *reader) run(ctx context.Context) error {
 	if ctx.Err() == nil {
 		r.report(ctx, event{kind: evEnd, err: err})
 	}
-	return nil
 }
 
 func (r *reader) report(ctx context.Context, ev event) {

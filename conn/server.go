@@ -40,7 +40,7 @@ func NewFromRequest(w http.ResponseWriter, r *http.Request, opts ...Option) (*Co
 			return nil, err
 		}
 	}
-	c.w, c.r, c.hsReq = w, r, hr
+	c.w, c.hsReq, c.remote = w, hr, r.RemoteAddr
 	return c, nil
 }
 
@@ -96,6 +96,8 @@ func (c *Conn) Accept(ctx context.Context, opts AcceptOptions) error {
 	// its request may sit there, and are read first.
 	early, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	c.start(nc, early, protocol, header)
+	// Hold nothing of net/http's: the connection outlives the request.
+	c.w, c.hsReq = nil, nil
 	return nil
 }
 
