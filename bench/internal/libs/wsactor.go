@@ -25,23 +25,30 @@ func newWsactorServer(hub bool, channels bool) *wsactorServer {
 
 func (s *wsactorServer) Serve(l net.Listener) error { return serveHTTP(s.t, l, s.handle) }
 
+// handle upgrades the request and hands the connection to a goroutine of
+// its own: a Conn runs on its own actors, so the HTTP handler returns (as
+// gws's documentation has it do) and net/http's per-request state and
+// buffers go with it.
 func (s *wsactorServer) handle(w http.ResponseWriter, r *http.Request) {
 	if !s.t.enter() {
 		return
 	}
-	defer s.t.leave()
 	c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, conn.WithReadLimit(ReadLimit))
 	if err != nil {
+		s.t.leave()
 		return
 	}
 	s.hub.add(c)
-	defer s.hub.remove(c)
-	if s.channels {
-		echoChannels(c)
-	} else {
-		echoCalls(c)
-	}
-	c.Close(0, "")
+	go func() {
+		defer s.t.leave()
+		defer s.hub.remove(c)
+		if s.channels {
+			echoChannels(c)
+		} else {
+			echoCalls(c)
+		}
+		c.Close(0, "")
+	}()
 }
 
 func echoCalls(c *conn.Conn) {
