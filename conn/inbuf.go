@@ -8,14 +8,13 @@ import (
 )
 
 // inbuf is the reader's buffered view of the socket, in place of a
-// bufio.Reader: Peek, Discard and Read as bufio has them, and readHeader.
-// Its buffer comes from the buffer pool when bytes arrive and goes back
-// when every byte in it has been consumed and the socket has nothing more,
-// so an idle connection holds no read buffer. On a TCP or Unix socket that
-// happens without an extra system call: the read that finds nothing gives
-// the buffer back before it waits (see rawReader). Any other net.Conn (TLS,
-// a pipe) is read through its Read method, which holds the buffer while it
-// waits.
+// bufio.Reader: Read and Discard as bufio has them, and readHeader. Its
+// buffer comes from the buffer pool for a read and goes back as soon as
+// every byte in it is consumed, so an idle connection holds no read
+// buffer. On a TCP or Unix socket, the read that finds nothing gives the
+// buffer back before it waits for the socket, at no extra system call (see
+// rawReader). Any other net.Conn (TLS, a pipe) is read through its Read
+// method, which holds the buffer while it waits.
 type inbuf struct {
 	src  io.Reader
 	raw  *rawReader // nil unless src is a plain socket
@@ -37,10 +36,6 @@ func newInbuf(nc net.Conn, early []byte, size int) *inbuf {
 	}
 	return b
 }
-
-// Buffered returns the number of bytes that can be read without a system
-// call.
-func (b *inbuf) Buffered() int { return b.w - b.r }
 
 // release gives the buffer back to the pool if nothing in it is unread.
 func (b *inbuf) release() {
@@ -103,19 +98,6 @@ func (b *inbuf) readErr() error {
 	err := b.err
 	b.err = nil
 	return err
-}
-
-// Peek returns the next n bytes (n at most the buffer's size) without
-// consuming them, reading until they are there. With fewer, it returns
-// what there is and the error that stopped it.
-func (b *inbuf) Peek(n int) ([]byte, error) {
-	for b.w-b.r < n && b.err == nil {
-		b.fill()
-	}
-	if b.w-b.r < n {
-		return b.bytes(), b.readErr()
-	}
-	return b.buf.b[b.r : b.r+n], nil
 }
 
 // bytes returns the unread bytes.
