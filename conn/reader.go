@@ -69,6 +69,7 @@ func newReader(c *Conn, br *inbuf) *reader {
 // on the stack of every idle connection, and a goroutine's stack, once
 // grown, is as large as its deepest call ever was.
 func (r *reader) run(ctx context.Context) error {
+	defer close(r.c.readerDone) // last: the goroutine ends right after it
 	r.finish(ctx, r.loop(ctx))
 	return nil
 }
@@ -78,7 +79,6 @@ func (r *reader) run(ctx context.Context) error {
 //
 //go:noinline
 func (r *reader) finish(ctx context.Context, err error) {
-	defer close(r.c.readerDone)
 	defer close(r.c.in)
 	r.br.close()
 	if r.stream != nil {
