@@ -8,7 +8,8 @@ import (
 	"github.com/wsactor/wsactor/frames"
 )
 
-// benchPair is a loopback pair whose server echoes every message.
+// benchPair is a loopback pair whose server echoes every message, and
+// releases it once sent.
 func benchPair(b *testing.B) *Conn {
 	srv := make(chan *Conn, 1)
 	p := newPairB(b, srv)
@@ -20,7 +21,9 @@ func benchPair(b *testing.B) *Conn {
 			if err != nil {
 				return
 			}
-			if s.Send(ctx, m.Data, m.Opcode) != nil {
+			err = s.Send(ctx, m.Data, m.Opcode)
+			m.Release()
+			if err != nil {
 				return
 			}
 		}
@@ -29,29 +32,45 @@ func benchPair(b *testing.B) *Conn {
 }
 
 // BenchmarkRoundTrip measures one message out and its echo back, one in
-// flight: the latency of the three-actor pipeline on both ends.
+// flight: the latency of the three-actor pipeline on both ends. The echo
+// releases what it receives; the client keeps the echoes (the allocation
+// per op is the received message itself) or, in the release variants,
+// releases them too (nothing is allocated).
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, size := range []int{16, 1024} {
-		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
-			c := benchPair(b)
-			msg := make([]byte, size)
-			ctx := context.Background()
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := c.Send(ctx, msg, frames.OpBinary); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := c.Receive(ctx); err != nil {
-					b.Fatal(err)
-				}
+	for _, size := range []int{16, 1024, 64 << 10} {
+		for _, release := range []bool{false, true} {
+			if release && size < 256 {
+				continue // messages this small are allocated to size, not pooled
 			}
-		})
+			name := fmt.Sprintf("%dB", size)
+			if release {
+				name += "/release"
+			}
+			b.Run(name, func(b *testing.B) {
+				c := benchPair(b)
+				msg := make([]byte, size)
+				ctx := context.Background()
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := c.Send(ctx, msg, frames.OpBinary); err != nil {
+						b.Fatal(err)
+					}
+					m, err := c.Receive(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if release {
+						m.Release()
+					}
+				}
+			})
+		}
 	}
 }
 
 // BenchmarkPipelined keeps 64 messages in flight: the writer's batching
-// and the reader's buffering at work.
+// and the reader's buffering at work. Both ends release what they receive.
 func BenchmarkPipelined(b *testing.B) {
 	for _, size := range []int{16, 1024} {
 		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
@@ -69,9 +88,11 @@ func BenchmarkPipelined(b *testing.B) {
 					}
 					sent++
 				}
-				if _, err := c.Receive(ctx); err != nil {
+				m, err := c.Receive(ctx)
+				if err != nil {
 					b.Fatal(err)
 				}
+				m.Release()
 				received++
 			}
 			for received < sent {

@@ -65,9 +65,14 @@ func (c *Conn) Connect(ctx context.Context) error {
 		c.finishUnconnected(&CloseError{Code: 1006, Err: err})
 		return err
 	}
-	c.start(nc, br, res.Protocol, res.Header)
+	early, _ := br.Peek(br.Buffered())
+	c.start(nc, early, res.Protocol, res.Header)
 	return nil
 }
+
+// handshakeBufferSize is the size of the buffer a client reads the
+// server's handshake response with.
+const handshakeBufferSize = 4 << 10
 
 func (c *Conn) handshake(ctx context.Context) (net.Conn, *bufio.Reader, handshake.Result, error) {
 	nc, err := c.dialNet(ctx)
@@ -86,7 +91,7 @@ func (c *Conn) handshake(ctx context.Context) (net.Conn, *bufio.Reader, handshak
 		if err := req.Write(nc); err != nil {
 			return handshake.Result{}, nil, err
 		}
-		br := bufio.NewReaderSize(nc, c.opts.readBufferSize)
+		br := bufio.NewReaderSize(nc, handshakeBufferSize)
 		resp, err := handshake.ReadResponse(br, c.opts.maxHeaderBytes)
 		if err != nil {
 			return handshake.Result{}, nil, err

@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -48,10 +47,11 @@ type Conn struct {
 	// Client side: what NewFromURI was given.
 	uri       *url.URL
 	protocols []string
-	// Server side: what NewFromRequest was given.
-	w     http.ResponseWriter
-	r     *http.Request
-	hsReq *handshake.Request
+	// Server side: what NewFromRequest was given, until Accept is done
+	// with it, and the client's address.
+	w      http.ResponseWriter
+	hsReq  *handshake.Request
+	remote string
 
 	startMu    sync.Mutex // serialises Connect, Accept and Close on an unconnected Conn
 	started    bool
@@ -73,6 +73,7 @@ type Conn struct {
 	closeWritten chan struct{}     // writer -> controller: our close frame is on the wire
 
 	mb            mailbox
+	rawW          *rawWriter    // a server's large frames are written from the sender's slice (nil: copied)
 	activity      atomic.Uint64 // frames received, for keep-alive
 	streamWaiters atomic.Int32  // NextReader calls waiting for a stream
 
@@ -104,14 +105,17 @@ func newConn(client bool, opts []Option) *Conn {
 	return c
 }
 
-// start runs the three actors on an established connection. br holds any
-// bytes the peer sent right behind its handshake.
-func (c *Conn) start(nc net.Conn, br *bufio.Reader, protocol string, respHeader http.Header) {
+// start runs the three actors on an established connection. early holds
+// any bytes the peer sent right behind its handshake.
+func (c *Conn) start(nc net.Conn, early []byte, protocol string, respHeader http.Header) {
 	c.netConn = nc
+	if !c.client {
+		c.rawW = newRawWriter(nc)
+	}
 	c.protocol = protocol
 	c.respHeader = respHeader
 	c.state.Store(int32(Open))
-	r := newReader(c, br)
+	r := newReader(c, newInbuf(nc, early, c.opts.readBufferSize))
 	ctx, stop := context.WithCancelCause(context.Background())
 	c.stop = stop
 	actor.Start(ctx, r.run, c.writeLoop, c.control)
@@ -126,8 +130,8 @@ func (c *Conn) String() string {
 	side, where := "server", ""
 	if c.client {
 		side, where = "client", " "+c.uri.String()
-	} else if c.r != nil {
-		where = " " + c.r.RemoteAddr
+	} else if c.remote != "" {
+		where = " " + c.remote
 	}
 	return fmt.Sprintf("websocket{%s %s%s}", side, c.State(), where)
 }

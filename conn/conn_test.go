@@ -75,3 +75,15 @@ func TestCloseFromEitherSide(t *testing.T) {
 		})
 	}
 }
+
+func TestAcceptedServerHoldsNothingOfTheRequest(t *testing.T) {
+	p := newPair(t, AcceptOptions{}, nil)
+	// net/http's response, with its connection's buffers, and the
+	// request go once the handshake is done: the connection outlives them.
+	if p.server.w != nil || p.server.hsReq != nil {
+		t.Fatal("the server connection still holds the HTTP request or response writer")
+	}
+	if s := p.server.String(); !strings.Contains(s, p.client.LocalAddr().String()) {
+		t.Fatalf("String() = %q, want the client's address %s", s, p.client.LocalAddr())
+	}
+}

@@ -30,16 +30,31 @@ type controller struct {
 	failure    *CloseError // the connection is being failed with this
 	timer      *time.Timer
 	timeout    <-chan time.Time
+
+	// Keep-alive.
+	ticker       *time.Ticker
+	tick         <-chan time.Time
+	pongTimer    *time.Timer
+	pongWait     <-chan time.Time
+	lastActivity uint64 // activity at the last tick
+	pingActivity uint64 // activity when the ping was sent
+}
+
+// newController returns the controller's state, on the heap rather than
+// in control's frame, which is on the stack of every idle connection.
+//
+//go:noinline
+func newController(c *Conn) *controller {
+	return &controller{c: c, written: c.closeWritten}
 }
 
 // control is the controller actor. It returns once the connection is over:
 // the socket closed, the reader and writer gone, Done closed.
 func (c *Conn) control(ctx context.Context) error {
-	k := &controller{c: c, written: c.closeWritten}
+	k := newController(c)
+	k.startKeepAlive()
 	final := k.run(ctx)
-	if k.timer != nil {
-		k.timer.Stop()
-	}
+	k.stopTimers()
 	c.teardown(final)
 	return nil
 }
@@ -47,19 +62,9 @@ func (c *Conn) control(ctx context.Context) error {
 func (k *controller) run(ctx context.Context) *CloseError {
 	c := k.c
 	life := c.opts.ctx.Done()
-	var tick, pongWait <-chan time.Time
-	if c.opts.pingInterval > 0 {
-		t := time.NewTicker(c.opts.pingInterval)
-		defer t.Stop()
-		tick = t.C
-	}
-	var pongTimer *time.Timer
-	defer func() {
-		if pongTimer != nil {
-			pongTimer.Stop()
-		}
-	}()
-	lastActivity, pingActivity := c.activity.Load(), uint64(0)
+	// The loop's frame is on the stack of every idle connection: the work
+	// of each case is in a method of its own, not inlined, to keep it
+	// small.
 	for {
 		select {
 		case ev := <-c.events:
@@ -67,29 +72,19 @@ func (k *controller) run(ctx context.Context) *CloseError {
 		case req := <-c.closeReq:
 			req.result <- k.startClose(req.payload)
 		case err := <-c.invalid:
-			k.fail(&CloseError{Code: frames.CloseInternalError, Err: err})
+			k.failInvalid(err)
 		case <-k.written:
 			k.written, k.wroteClose = nil, true
 		case <-k.timeout:
 			return k.timedOut()
 		case <-life:
 			life = nil
-			_ = k.startClose(mustClosePayload(frames.CloseGoingAway, "going away"))
-		case <-tick:
-			if a := c.activity.Load(); a != lastActivity || k.sentClose {
-				lastActivity = a
-				continue
-			}
-			if pongWait == nil {
-				_ = c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpPing}, nil, controlFrame)
-				pingActivity = lastActivity
-				pongTimer = time.NewTimer(c.opts.pongTimeout)
-				pongWait = pongTimer.C
-			}
-		case <-pongWait:
-			pongWait = nil
-			if c.activity.Load() == pingActivity {
-				return &CloseError{Code: frames.CloseAbnormal, Err: ErrPeerUnresponsive}
+			k.goingAway()
+		case <-k.tick:
+			k.keepAlive()
+		case <-k.pongWait:
+			if final := k.pongDue(); final != nil {
+				return final
 			}
 		case <-ctx.Done():
 			return k.interrupted(context.Cause(ctx))
@@ -100,7 +95,73 @@ func (k *controller) run(ctx context.Context) *CloseError {
 	}
 }
 
+// goingAway starts the close when the connection's context ends.
+//
+//go:noinline
+func (k *controller) goingAway() {
+	_ = k.startClose(mustClosePayload(frames.CloseGoingAway, "going away"))
+}
+
+// keepAlive sends a ping when nothing has arrived since the last tick.
+//
+//go:noinline
+func (k *controller) keepAlive() {
+	if a := k.c.activity.Load(); a != k.lastActivity || k.sentClose {
+		k.lastActivity = a
+		return
+	}
+	if k.pongWait == nil {
+		_ = k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpPing}, nil, controlFrame)
+		k.pingActivity = k.lastActivity
+		k.pongTimer = time.NewTimer(k.c.opts.pongTimeout)
+		k.pongWait = k.pongTimer.C
+	}
+}
+
+// pongDue is the end of the wait after a keep-alive ping: the connection
+// fails if nothing at all arrived meanwhile.
+//
+//go:noinline
+func (k *controller) pongDue() *CloseError {
+	k.pongWait = nil
+	if k.c.activity.Load() == k.pingActivity {
+		return &CloseError{Code: frames.CloseAbnormal, Err: ErrPeerUnresponsive}
+	}
+	return nil
+}
+
+// failInvalid fails the connection with 1011 for a message on Out that
+// could not be sent.
+//
+//go:noinline
+func (k *controller) failInvalid(err error) {
+	k.fail(&CloseError{Code: frames.CloseInternalError, Err: err})
+}
+
+// startKeepAlive starts the keep-alive ticker, if keep-alive is on.
+func (k *controller) startKeepAlive() {
+	k.lastActivity = k.c.activity.Load()
+	if k.c.opts.pingInterval > 0 {
+		k.ticker = time.NewTicker(k.c.opts.pingInterval)
+		k.tick = k.ticker.C
+	}
+}
+
+// stopTimers stops the controller's timers.
+func (k *controller) stopTimers() {
+	for _, t := range []*time.Timer{k.timer, k.pongTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	if k.ticker != nil {
+		k.ticker.Stop()
+	}
+}
+
 // handle reacts to what the reader reports.
+//
+//go:noinline
 func (k *controller) handle(ev event) {
 	switch ev.kind {
 	case evPing:
@@ -128,6 +189,8 @@ func (k *controller) handle(ev event) {
 }
 
 // startClose queues our close frame, once.
+//
+//go:noinline
 func (k *controller) startClose(payload []byte) error {
 	if k.sentClose {
 		return nil
@@ -164,6 +227,8 @@ func (k *controller) armTimer() {
 }
 
 // over says whether the connection is done, and how it ended.
+//
+//go:noinline
 func (k *controller) over() (*CloseError, bool) {
 	switch {
 	case k.failure != nil:
@@ -187,6 +252,9 @@ func (k *controller) clean() *CloseError {
 	return &CloseError{Code: k.peerCode, Reason: k.peerReason}
 }
 
+// timedOut is the end when the close timeout fires.
+//
+//go:noinline
 func (k *controller) timedOut() *CloseError {
 	switch {
 	case k.failure != nil:
@@ -198,6 +266,8 @@ func (k *controller) timedOut() *CloseError {
 }
 
 // interrupted is the end when the writer failed.
+//
+//go:noinline
 func (k *controller) interrupted(cause error) *CloseError {
 	switch {
 	case k.failure != nil:

@@ -226,10 +226,14 @@ func (z *compressor) compress(data []byte) ([]byte, bool) {
 	return p, len(p) < len(data)
 }
 
+// maxKeptOutput is the largest output buffer a compressor keeps between
+// messages; a larger one, grown by a large message, is dropped.
+const maxKeptOutput = 256 << 10
+
 // trim drops an output buffer grown large by a large message, so that an
 // idle connection or pool does not keep it.
 func (z *compressor) trim() {
-	if cap(z.out) > maxSpare {
+	if cap(z.out) > maxKeptOutput {
 		z.out = nil
 	}
 }

@@ -9,10 +9,11 @@
 //     through [Conn.In] (or [Conn.Receive]); control frames and violations go
 //     to the controller.
 //   - the writer owns the write half. Callers of [Conn.Send] encode their
-//     frames into the writer's mailbox, a double buffer, so a caller may reuse
-//     its slice as soon as Send returns; the writer swaps the buffers and
-//     writes everything queued in one system call. Messages sent on
-//     [Conn.Out] are encoded by the writer itself.
+//     frames into the writer's mailbox, so a caller may reuse its slice as
+//     soon as Send returns; the writer takes everything queued and writes it
+//     in one system call. Messages sent on [Conn.Out] are encoded by the
+//     writer itself. (A server's message of 256 KiB or more over TCP is
+//     written from the caller's slice, not copied, while Send waits.)
 //   - the controller owns the state machine: it answers pings, echoes a
 //     received close, runs the closing handshake and its timeout, fails the
 //     connection with 1002, 1007 or 1009 on a violation, sends keep-alive
@@ -68,6 +69,14 @@
 // 1.2 MB at flate.BestSpeed, 0.8 MB at level 6: compress/flate allocates
 // its hash tables whatever the level) and a 32 KiB dictionary of what it
 // received; BenchmarkCompressionMemory measures a connected pair.
+//
+// # Memory
+//
+// The reader's buffer and the mailbox's buffers are borrowed from a pool
+// while they hold bytes and given back once they are empty: an idle
+// connection holds none. A received [Message] is the receiver's; giving it
+// back with [Message.Release] once done with it lets later messages reuse
+// its memory.
 //
 // # Errors
 //

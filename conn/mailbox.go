@@ -20,24 +20,28 @@ const (
 )
 
 // mailbox is where frames wait for the writer. Senders encode their frames
-// into pending (urgent for pings and pongs) under mu; the writer swaps the
-// buffers out and writes them in one go. That makes a Send cost one copy
-// and no allocation, lets the caller reuse its slice at once, and turns a
-// burst of small messages into a single system call.
+// into pending (urgent for pings and pongs) under mu; the writer takes the
+// buffers and writes them in one go. That makes a Send cost one copy and no
+// allocation, lets the caller reuse its slice at once, and turns a burst of
+// small messages into a single system call. The buffers come from the
+// buffer pool when a frame is queued and go back once written: an idle
+// connection holds none.
 type mailbox struct {
-	mu       sync.Mutex
-	client   bool // mask every frame
-	limit    int
-	pending  []byte
-	urgent   []byte
-	closeIn  bool // the close frame is in pending, not yet written
-	closed   bool // a close frame has been queued: no data frame may follow
-	stream   bool // a NextWriter message is open: other data waits
-	err      error
-	space    chan struct{} // closed when the writer takes pending, if anyone waits
-	wake     chan struct{} // cap 1: pending or urgent is not empty
-	spare    []byte        // the last written buffer, reused for pending
-	spareUrg []byte
+	mu      sync.Mutex
+	client  bool // mask every frame
+	limit   int
+	pending *buffer // nil when empty
+	urgent  *buffer // nil when empty
+	closeIn bool    // the close frame is in pending, not yet written
+	closed  bool    // a close frame has been queued: no data frame may follow
+	stream  bool    // a NextWriter message is open: other data waits
+	err     error
+	space   chan struct{} // closed when the writer takes pending, if anyone waits
+	wake    chan struct{} // cap 1: pending or urgent is not empty
+
+	direct     *direct // a large frame sent from its sender's slice, until written
+	after      *buffer // frames queued behind direct before the writer takes it
+	closeAfter bool    // the close frame is in after
 }
 
 func (mb *mailbox) init(client bool, limit int) {
@@ -88,11 +92,12 @@ func (mb *mailbox) enqueue(ctx context.Context, need int, kind frameKind, wait b
 			return ErrCloseSent
 		}
 		full := false
+		queued := mb.pending.len()
 		switch kind {
 		case dataFrame:
-			full = mb.stream || (len(mb.pending) > 0 && len(mb.pending)+need > mb.limit)
+			full = mb.stream || mb.directWaiting() || (queued > 0 && queued+need > mb.limit)
 		case streamFrame:
-			full = len(mb.pending) > 0 && len(mb.pending)+need > mb.limit
+			full = mb.directWaiting() || (queued > 0 && queued+need > mb.limit)
 		}
 		if !full {
 			break
@@ -101,32 +106,65 @@ func (mb *mailbox) enqueue(ctx context.Context, need int, kind frameKind, wait b
 			mb.mu.Unlock()
 			return ErrSendQueueFull
 		}
-		if mb.space == nil {
-			mb.space = make(chan struct{})
+		if err := mb.waitSpace(ctx); err != nil {
+			return err
 		}
-		space := mb.space
-		mb.mu.Unlock()
-		select {
-		case <-space:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		mb.mu.Lock()
 	}
-	if kind == controlFrame {
-		mb.urgent = add(mb.urgent)
-	} else {
-		mb.pending = add(mb.pending)
+	switch {
+	case kind == controlFrame:
+		mb.urgent = appendBuffer(mb.urgent, need)
+		mb.urgent.b = add(mb.urgent.b)
+	case mb.directWaiting():
+		// Only frames that cannot wait (the close frame, a message from
+		// Out) get here: they go out after the large frame.
+		mb.after = appendBuffer(mb.after, need)
+		mb.after.b = add(mb.after.b)
+		mb.closeAfter = mb.closeAfter || kind == closeFrame
+	default:
+		mb.pending = appendBuffer(mb.pending, need)
+		mb.pending.b = add(mb.pending.b)
+		mb.closeIn = mb.closeIn || kind == closeFrame
 	}
 	if kind == closeFrame {
-		mb.closed, mb.closeIn = true, true
+		mb.closed = true
 	}
 	mb.mu.Unlock()
+	mb.signal()
+	return nil
+}
+
+// waitSpace waits, with mu held, until the writer takes what is queued or
+// a large frame is done, or until ctx ends. It returns with mu held, or
+// with ctx's error and mu released.
+func (mb *mailbox) waitSpace(ctx context.Context) error {
+	if mb.space == nil {
+		mb.space = make(chan struct{})
+	}
+	space := mb.space
+	mb.mu.Unlock()
+	select {
+	case <-space:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	mb.mu.Lock()
+	return nil
+}
+
+// freeSpace wakes whoever waits for space. The caller holds mu.
+func (mb *mailbox) freeSpace() {
+	if mb.space != nil {
+		close(mb.space)
+		mb.space = nil
+	}
+}
+
+// signal wakes the writer.
+func (mb *mailbox) signal() {
 	select {
 	case mb.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // encode appends h and payload to dst, masked with a fresh key for a client.
@@ -146,34 +184,29 @@ func (mb *mailbox) encode(dst []byte, h frames.Header, payload []byte) []byte {
 }
 
 // take hands the writer everything queued: urgent frames first, then
-// pending, and whether pending carries the close frame.
-func (mb *mailbox) take() (urgent, pending []byte, closeIn bool) {
+// pending, then a large frame's payload to write from its sender's slice
+// (pending then ends with its header), and whether pending carries the
+// close frame. Any of them may be nil; the writer gives the buffers back
+// to the pool once written and ends d with finishDirect.
+func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn bool) {
 	mb.mu.Lock()
 	urgent, pending, closeIn = mb.urgent, mb.pending, mb.closeIn
-	mb.urgent, mb.pending, mb.closeIn = mb.spareUrg[:0], mb.spare[:0], false
-	mb.spareUrg, mb.spare = nil, nil
-	if mb.space != nil {
-		close(mb.space)
-		mb.space = nil
+	mb.urgent, mb.pending, mb.closeIn = nil, nil, false
+	if mb.directWaiting() {
+		d = mb.direct
+		d.taken = true
+		pending = appendBuffer(pending, len(d.hdr))
+		pending.b = append(pending.b, d.hdr...)
+		// What was queued behind d is next.
+		mb.pending, mb.closeIn = mb.after, mb.closeAfter
+		mb.after, mb.closeAfter = nil, false
+		if mb.pending != nil {
+			mb.signal()
+		}
 	}
+	mb.freeSpace()
 	mb.mu.Unlock()
-	return urgent, pending, closeIn
-}
-
-// maxSpare is the largest buffer the mailbox keeps for reuse; a larger one
-// (left by a large message) goes back to the garbage collector.
-const maxSpare = 256 << 10
-
-// recycle returns written buffers for reuse.
-func (mb *mailbox) recycle(urgent, pending []byte) {
-	mb.mu.Lock()
-	if cap(pending) <= maxSpare && mb.spare == nil {
-		mb.spare = pending[:0]
-	}
-	if cap(urgent) <= maxSpare && mb.spareUrg == nil {
-		mb.spareUrg = urgent[:0]
-	}
-	mb.mu.Unlock()
+	return urgent, pending, d, closeIn
 }
 
 // stop makes every later put fail with err and wakes every waiter.
@@ -182,11 +215,19 @@ func (mb *mailbox) stop(err error) {
 	if mb.err == nil {
 		mb.err = err
 	}
-	mb.pending, mb.urgent, mb.spare, mb.spareUrg = nil, nil, nil, nil
-	if mb.space != nil {
-		close(mb.space)
-		mb.space = nil
+	putBuffer(mb.pending)
+	putBuffer(mb.urgent)
+	putBuffer(mb.after)
+	mb.pending, mb.urgent, mb.after = nil, nil, nil
+	if d := mb.direct; d != nil && !d.taken {
+		// Its sender waits; the writer will never take it.
+		mb.direct = nil
+		d.mu.Lock()
+		d.finished = true
+		d.mu.Unlock()
+		d.done <- mb.err
 	}
+	mb.freeSpace()
 	mb.mu.Unlock()
 }
 
@@ -194,17 +235,9 @@ func (mb *mailbox) stop(err error) {
 func (mb *mailbox) openStream(ctx context.Context) error {
 	mb.mu.Lock()
 	for mb.stream && mb.err == nil && !mb.closed {
-		if mb.space == nil {
-			mb.space = make(chan struct{})
+		if err := mb.waitSpace(ctx); err != nil {
+			return err
 		}
-		space := mb.space
-		mb.mu.Unlock()
-		select {
-		case <-space:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		mb.mu.Lock()
 	}
 	defer mb.mu.Unlock()
 	switch {
@@ -221,10 +254,7 @@ func (mb *mailbox) openStream(ctx context.Context) error {
 func (mb *mailbox) closeStream() {
 	mb.mu.Lock()
 	mb.stream = false
-	if mb.space != nil {
-		close(mb.space)
-		mb.space = nil
-	}
+	mb.freeSpace()
 	mb.mu.Unlock()
 }
 

@@ -16,5 +16,21 @@ func TextMessage(s string) Message { return Message{Opcode: frames.OpText, Data:
 // BinaryMessage returns a binary Message holding b.
 func BinaryMessage(b []byte) Message { return Message{Opcode: frames.OpBinary, Data: b} }
 
+// Release gives m.Data's memory to the pool that connections take the
+// buffers of received messages from, so that a later message, on any
+// connection, reuses it instead of new memory. Calling it is optional: a
+// message that is not released is garbage collected as any slice is. Call
+// it once, when done with a message: m.Data, and any slice that shares its
+// memory, must not be used afterwards. Send copies what it sends, so
+//
+//	m, err := c.Receive(ctx)
+//	...
+//	err = c.Send(ctx, m.Data, m.Opcode)
+//	m.Release()
+//
+// echoes with no allocation once the pool is warm. Do not release a
+// message given to Out, which the writer holds until it is sent.
+func (m Message) Release() { putBytes(m.Data) }
+
 // String returns the payload as a string.
 func (m Message) String() string { return string(m.Data) }

@@ -20,7 +20,7 @@ const (
 	DefaultReceiveMessages  = 16
 	DefaultReceiveBytes     = 4 << 20 // 4 MiB
 	DefaultSendBuffer       = 1 << 20 // 1 MiB
-	DefaultReadBufferSize   = 4096
+	DefaultReadBufferSize   = 64 << 10
 	DefaultMaxHeaderBytes   = 8 << 10
 	defaultOutQueueMessages = 16
 )
@@ -138,7 +138,11 @@ func WithSendBuffer(n int) Option {
 	return func(o *options) { o.sendBuffer = max(n, 1) }
 }
 
-// WithReadBufferSize sets the size of the reader's buffer (default 4 KiB).
+// WithReadBufferSize sets the size of the reader's buffer (default 64
+// KiB): the most one read from the socket brings in, where a burst of
+// small messages waits to be decoded. The reader borrows the buffer from a
+// pool when bytes arrive and gives it back once it has decoded them all,
+// so an idle connection holds none.
 func WithReadBufferSize(n int) Option {
 	return func(o *options) { o.readBufferSize = max(n, 16) }
 }

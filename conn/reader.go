@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -32,7 +31,7 @@ type event struct {
 // reader is the reader actor's state. Only the reader goroutine touches it.
 type reader struct {
 	c            *Conn
-	br           *bufio.Reader
+	br           *inbuf
 	expectMasked bool
 	limit        int64
 	closed       bool // a close frame was received: ignore what follows
@@ -56,7 +55,7 @@ type reader struct {
 	controlData [125]byte
 }
 
-func newReader(c *Conn, br *bufio.Reader) *reader {
+func newReader(c *Conn, br *inbuf) *reader {
 	return &reader{
 		c:            c,
 		br:           br,
@@ -67,11 +66,22 @@ func newReader(c *Conn, br *bufio.Reader) *reader {
 	}
 }
 
-// run is the reader actor.
+// run is the reader actor. Its frame, and loop's, stay small: they are
+// on the stack of every idle connection, and a goroutine's stack, once
+// grown, is as large as its deepest call ever was.
 func (r *reader) run(ctx context.Context) error {
-	defer close(r.c.readerDone)
+	defer close(r.c.readerDone) // last: the goroutine ends right after it
+	r.finish(ctx, r.loop(ctx))
+	return nil
+}
+
+// finish ends the reader: it releases what it holds and tells the
+// controller why it stopped.
+//
+//go:noinline
+func (r *reader) finish(ctx context.Context, err error) {
 	defer close(r.c.in)
-	err := r.loop(ctx)
+	r.br.close()
 	if r.stream != nil {
 		r.stream.finish(cmp.Or(err, ErrClosed))
 	}
@@ -81,7 +91,6 @@ func (r *reader) run(ctx context.Context) error {
 	if ctx.Err() == nil {
 		r.report(ctx, event{kind: evEnd, err: err})
 	}
-	return nil
 }
 
 func (r *reader) report(ctx context.Context, ev event) {
@@ -93,7 +102,7 @@ func (r *reader) report(ctx context.Context, ev event) {
 
 func (r *reader) loop(ctx context.Context) error {
 	for {
-		h, err := frames.ReadHeader(r.br)
+		h, err := r.br.readHeader()
 		if err != nil {
 			if errors.Is(err, frames.ErrLengthOverflow) {
 				return violation(frames.CloseProtocolError, "frame length has its most significant bit set")
@@ -195,7 +204,7 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 			r.stream = r.offerStream(h.Opcode)
 		}
 		if r.stream == nil {
-			r.msg = make([]byte, 0, min(h.Length, maxPrealloc))
+			r.msg = getBytes(int(min(h.Length, maxPrealloc)))[:0]
 		}
 	}
 	r.size += h.Length

@@ -30,6 +30,13 @@ func (c *Conn) Out() chan<- Message { return c.out }
 // once, and the writer sends everything queued in one write. When the
 // mailbox is full Send waits for room or for ctx; a Send whose ctx ends has
 // sent nothing.
+//
+// A server's message of 256 KiB or more over TCP is not copied: the writer
+// sends it from data itself, and Send returns once it is written, so the
+// caller may still reuse data as soon as Send returns. If ctx ends before
+// the writer gets to it, nothing is sent; if it ends while the writer is
+// sending it, Send copies what is left, returns nil and the writer
+// finishes from the copy.
 func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 	if op == 0 {
 		op = frames.OpText
@@ -46,6 +53,9 @@ func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 			return c.sendClose(ctx, data)
 		}
 		kind = controlFrame
+	}
+	if kind == dataFrame && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data))) {
+		return c.mb.putDirect(ctx, frames.Header{Fin: true, Opcode: op}, data)
 	}
 	return c.putMessage(ctx, op, data, kind, true)
 }

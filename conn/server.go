@@ -1,13 +1,9 @@
 package conn
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 
 	"github.com/wsactor/wsactor/handshake"
@@ -44,7 +40,7 @@ func NewFromRequest(w http.ResponseWriter, r *http.Request, opts ...Option) (*Co
 			return nil, err
 		}
 	}
-	c.w, c.r, c.hsReq = w, r, hr
+	c.w, c.hsReq, c.remote = w, hr, r.RemoteAddr
 	return c, nil
 }
 
@@ -99,34 +95,14 @@ func (c *Conn) Accept(ctx context.Context, opts AcceptOptions) error {
 			header[http.CanonicalHeaderKey(k)] = v
 		}
 	}
-	c.start(nc, serverReader(nc, brw.Reader, c.opts.readBufferSize), protocol, header)
+	// The connection reads the socket itself, not through net/http's
+	// buffer, which it leaves behind; bytes the client sent right behind
+	// its request may sit there, and are read first.
+	early, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	c.start(nc, early, protocol, header)
+	// Hold nothing of net/http's: the connection outlives the request.
+	c.w, c.hsReq = nil, nil
 	return nil
-}
-
-// serverReader returns the reader's buffer over the hijacked socket. The
-// server's own bufio.Reader reads through net/http's wrapper; bytes the
-// client sent right behind its request may sit in it, and are read first.
-func serverReader(nc net.Conn, hijacked *bufio.Reader, size int) *bufio.Reader {
-	if n := hijacked.Buffered(); n > 0 {
-		early, _ := hijacked.Peek(n)
-		return bufio.NewReaderSize(&prefixReader{early: bytes.Clone(early), r: nc}, size)
-	}
-	return bufio.NewReaderSize(nc, size)
-}
-
-// prefixReader reads early, then r.
-type prefixReader struct {
-	early []byte
-	r     io.Reader
-}
-
-func (p *prefixReader) Read(b []byte) (int, error) {
-	if len(p.early) > 0 {
-		n := copy(b, p.early)
-		p.early = p.early[n:]
-		return n, nil
-	}
-	return p.r.Read(b)
 }
 
 // Upgrade answers an upgrade request: NewFromRequest, then Accept bounded by

@@ -38,12 +38,19 @@ func (c *Conn) writeLoop(ctx context.Context) error {
 			c.mb.stop(ErrClosed)
 			return nil
 		}
-		urgent, pending, closeIn := c.mb.take()
+		urgent, pending, d, closeIn := c.mb.take()
 		err := c.write(urgent)
 		if err == nil {
 			err = c.write(pending)
 		}
-		c.mb.recycle(urgent, pending)
+		putBuffer(urgent)
+		putBuffer(pending)
+		if d != nil {
+			if err == nil {
+				err = c.rawW.write(d)
+			}
+			c.mb.finishDirect(d, err)
+		}
 		if err != nil {
 			err = fmt.Errorf("websocket: write: %w", err)
 			c.mb.stop(err)
@@ -55,11 +62,11 @@ func (c *Conn) writeLoop(ctx context.Context) error {
 	}
 }
 
-func (c *Conn) write(b []byte) error {
-	if len(b) == 0 {
+func (c *Conn) write(buf *buffer) error {
+	if buf.len() == 0 {
 		return nil
 	}
-	_, err := c.netConn.Write(b)
+	_, err := c.netConn.Write(buf.b)
 	return err
 }
 

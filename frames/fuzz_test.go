@@ -31,6 +31,18 @@ func FuzzReadFrame(f *testing.F) {
 		f.Add(unhex(f, seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// ParseHeader agrees with ReadHeader on every input.
+		want, werr := ReadHeader(bufio.NewReader(bytes.NewReader(data)))
+		h, n, err := ParseHeader(data)
+		switch {
+		case werr == nil && (h != want || n == 0 || err != nil):
+			t.Fatalf("ParseHeader = %+v, %d, %v; ReadHeader = %+v", h, n, err, want)
+		case errors.Is(werr, ErrLengthOverflow) != errors.Is(err, ErrLengthOverflow):
+			t.Fatalf("ParseHeader error %v, ReadHeader error %v", err, werr)
+		case werr != nil && !errors.Is(werr, ErrLengthOverflow) && n != 0:
+			t.Fatalf("ParseHeader took %d bytes of a header ReadHeader found cut (%v)", n, werr)
+		}
+
 		br := bytes.NewReader(data)
 		r := bufio.NewReader(br)
 		fr, err := ReadFrame(r, 1<<16)
@@ -44,7 +56,7 @@ func FuzzReadFrame(f *testing.F) {
 			return
 		}
 		consumed := len(data) - br.Len() - r.Buffered()
-		h := fr.Header()
+		h = fr.Header()
 		hdrLen := consumed - len(fr.Payload)
 
 		// Re-encoding what was read, malformed or not, gives the

@@ -34,23 +34,34 @@ func ReadHeader(r *bufio.Reader) (Header, error) {
 		}
 		return Header{}, err
 	}
-	n := 2
-	switch b[1] & maskLen7 {
-	case len16:
-		n += 2
-	case len64:
-		n += 8
-	}
-	if b[1]&bitMasked != 0 {
-		n += 4
-	}
-	if n > 2 {
+	if n := headerLen(b[1]); n > 2 {
 		if b, err = r.Peek(n); len(b) < n {
 			return Header{}, unexpected(err)
 		}
 	}
+	h, n, err := ParseHeader(b)
+	r.Discard(n)
+	return h, err
+}
 
-	h := Header{
+// ParseHeader decodes the frame header at the start of b, for a caller
+// that does its own buffering (an event loop, say). It returns the header
+// and its size in bytes, or n == 0 and a nil error when b holds only the
+// beginning of a header: read more and call again. A 64-bit length with its
+// most significant bit set is an error wrapping [ErrLengthOverflow], with n
+// the size of the offending header.
+//
+// Like [ReadHeader], ParseHeader does not validate the header, accepts any
+// length encoding and allocates nothing.
+func ParseHeader(b []byte) (h Header, n int, err error) {
+	if len(b) < 2 {
+		return Header{}, 0, nil
+	}
+	n = headerLen(b[1])
+	if len(b) < n {
+		return Header{}, 0, nil
+	}
+	h = Header{
 		Fin:    b[0]&bitFin != 0,
 		RSV1:   b[0]&bitRSV1 != 0,
 		RSV2:   b[0]&bitRSV2 != 0,
@@ -66,8 +77,7 @@ func ReadHeader(r *bufio.Reader) (Header, error) {
 	case len64:
 		l := binary.BigEndian.Uint64(rest)
 		if l > math.MaxInt64 {
-			r.Discard(n)
-			return Header{}, fmt.Errorf("%w: 64-bit length %#x", ErrLengthOverflow, l)
+			return Header{}, n, fmt.Errorf("%w: 64-bit length %#x", ErrLengthOverflow, l)
 		}
 		h.Length = int64(l)
 		rest = rest[8:]
@@ -77,8 +87,23 @@ func ReadHeader(r *bufio.Reader) (Header, error) {
 	if h.Masked {
 		copy(h.Key[:], rest)
 	}
-	r.Discard(n)
-	return h, nil
+	return h, n, nil
+}
+
+// headerLen returns the size of a header from its second byte: 2, plus
+// the extended length, plus the masking key.
+func headerLen(b1 byte) int {
+	n := 2
+	switch b1 & maskLen7 {
+	case len16:
+		n += 2
+	case len64:
+		n += 8
+	}
+	if b1&bitMasked != 0 {
+		n += 4
+	}
+	return n
 }
 
 // ReadFrame reads one whole frame from r. It is lua-http's read_frame: it

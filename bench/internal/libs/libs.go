@@ -5,8 +5,11 @@
 // default options except where a default would refuse the benchmark's
 // messages (read limits are raised to 32 MiB everywhere):
 //
-//   - wsactor: a handler that calls Receive then Send (the call API);
-//     "wsactor-chan" is the same connection driven through In and Out.
+//   - wsactor: a handler that upgrades and hands the connection to a
+//     goroutine that calls Receive, Send and Message.Release (the call API,
+//     which then reuses message buffers); "wsactor-chan" is the same
+//     connection driven through In and Out. The handler returns, as gws's
+//     does: the connection runs on its own actors.
 //   - gorilla (github.com/gorilla/websocket): NextReader into a reused
 //     buffer, WriteMessage; PreparedMessage for broadcasts.
 //   - coder (github.com/coder/websocket): Reader into a reused buffer,

@@ -177,6 +177,33 @@ func TestClientsExchangeMessagesWithTheMinimalServer(t *testing.T) {
 	}
 }
 
+// The load generator stops receiving before it closes its clients, with
+// up to a window of echoes still on their way: Close must not wait behind
+// them for a close timeout. A wsactor Close that does returns the timeout
+// as an error after seconds.
+func TestClientsCloseWithEchoesUnread(t *testing.T) {
+	for _, name := range ClientNames {
+		t.Run(name, func(t *testing.T) {
+			addr := startServer(t, "minimal", false)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := Dial(ctx, name, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 64 {
+				if err := c.Send(make([]byte, 1<<10)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			time.Sleep(50 * time.Millisecond) // the echoes arrive, unread
+			if err := c.Close(); err != nil {
+				t.Fatalf("Close with echoes unread = %v", err)
+			}
+		})
+	}
+}
+
 func TestUnknownLibrariesAreErrors(t *testing.T) {
 	if _, err := NewServer("nope", false); !errors.Is(err, ErrUnknown) {
 		t.Errorf("NewServer = %v, want ErrUnknown", err)

@@ -12,9 +12,10 @@ import (
 	"github.com/wsactor/wsactor/supervisor"
 )
 
-// wsactorServer echoes with Receive and Send, or (channels) with In and
-// Out. In hub mode its connections are held by a supervisor.Hub, which
-// runs the echo as each connection's handler and broadcasts: it encodes a
+// wsactorServer echoes with Receive, Send and Release, or (channels) with
+// In and Out, which hands the received message itself to the writer. In
+// hub mode its connections are held by a supervisor.Hub, which runs the
+// echo as each connection's handler and broadcasts: it encodes a
 // PreparedMessage once and queues it on every connection without waiting
 // (TrySendPrepared); each connection's writer sends it.
 type wsactorServer struct {
@@ -36,21 +37,30 @@ func newWsactorServer(hub bool, channels bool) *wsactorServer {
 
 func (s *wsactorServer) Serve(l net.Listener) error { return serveHTTP(s.t, l, s.handle) }
 
+// handle upgrades the request and hands the connection to a goroutine of
+// its own: a Conn runs on its own actors, so the HTTP handler returns (as
+// gws's documentation has it do) and net/http's per-request state and
+// buffers go with it. In hub mode the hub upgrades and runs the echo in
+// the handler's goroutine.
 func (s *wsactorServer) handle(w http.ResponseWriter, r *http.Request) {
 	if !s.t.enter() {
 		return
 	}
-	defer s.t.leave()
 	if s.hub != nil {
+		defer s.t.leave()
 		s.hub.ServeHTTP(w, r)
 		return
 	}
 	c, err := conn.Upgrade(w, r, conn.AcceptOptions{}, conn.WithReadLimit(ReadLimit))
 	if err != nil {
+		s.t.leave()
 		return
 	}
-	s.echo(context.Background(), c)
-	c.Close(0, "")
+	go func() {
+		defer s.t.leave()
+		s.echo(context.Background(), c)
+		c.Close(0, "")
+	}()
 }
 
 // echo serves one connection until it ends.
@@ -70,7 +80,9 @@ func echoCalls(c *conn.Conn) {
 		if err != nil {
 			return
 		}
-		if err := c.Send(ctx, m.Data, m.Opcode); err != nil {
+		err = c.Send(ctx, m.Data, m.Opcode)
+		m.Release() // Send copied it
+		if err != nil {
 			return
 		}
 	}
@@ -141,7 +153,9 @@ func (w *wsactorClient) Send(p []byte) error {
 func (w *wsactorClient) Run(onMessage func(int) bool) error {
 	if w.channels {
 		for m := range w.c.In() {
-			if !onMessage(len(m.Data)) {
+			more := onMessage(len(m.Data))
+			m.Release()
+			if !more {
 				return nil
 			}
 		}
@@ -154,10 +168,23 @@ func (w *wsactorClient) Run(onMessage func(int) bool) error {
 		if err != nil {
 			return err
 		}
-		if !onMessage(len(m.Data)) {
+		more := onMessage(len(m.Data))
+		m.Release()
+		if !more {
 			return nil
 		}
 	}
 }
 
-func (w *wsactorClient) Close() error { return w.c.Close(0, "") }
+// Close closes the connection. The benchmark stops receiving before it
+// closes, with echoes still on their way; they are discarded so that the
+// reader gets to the server's close frame and the closing handshake
+// completes, instead of waiting for the close timeout behind a full
+// receive queue.
+func (w *wsactorClient) Close() error {
+	go func() {
+		for range w.c.In() {
+		}
+	}()
+	return w.c.Close(0, "")
+}

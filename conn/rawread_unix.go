@@ -1,0 +1,116 @@
+//go:build unix
+
+package conn
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// rawReader reads a TCP or Unix socket through its file descriptor
+// (syscall.RawConn), so that a read that finds nothing to read can give
+// the read buffer back to the pool before it waits for the socket: an
+// idle connection then holds no read buffer, at no extra system call.
+type rawReader struct {
+	nc      net.Conn
+	rc      syscall.RawConn
+	attempt func(fd uintptr) bool // r.read1, made once
+
+	// One read's arguments and results, for attempt.
+	in  *inbuf // fill: read into in's buffer, taking it from the pool
+	dst []byte // read: read into dst
+	n   int
+	err error
+}
+
+// newRawReader returns a rawReader for nc if it is a *net.TCPConn or a
+// *net.UnixConn, and nil for anything else: a wrapper may do more than
+// read the descriptor, so it is read through its Read method.
+func newRawReader(nc net.Conn) *rawReader {
+	var sc syscall.Conn
+	switch c := nc.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	r := &rawReader{nc: nc, rc: rc}
+	r.attempt = r.read1
+	return r
+}
+
+// fill reads into b's buffer after its unread bytes, taking a buffer from
+// the pool if b has none. While the socket has nothing to read and b holds
+// no unread byte, the buffer goes back to the pool.
+func (r *rawReader) fill(b *inbuf) (int, error) {
+	r.in = b
+	n, err := r.run()
+	r.in = nil
+	return n, err
+}
+
+// read reads into p.
+func (r *rawReader) read(p []byte) (int, error) {
+	r.dst = p
+	n, err := r.run()
+	r.dst = nil
+	return n, err
+}
+
+func (r *rawReader) run() (int, error) {
+	if err := r.rc.Read(r.attempt); err != nil {
+		return 0, err // the socket is closed
+	}
+	n, err := r.n, r.err
+	r.n, r.err = 0, nil
+	return n, err
+}
+
+// read1 tries one read; false means the socket has nothing yet and
+// RawConn.Read should wait for it and call again.
+func (r *rawReader) read1(fd uintptr) bool {
+	p := r.dst
+	if b := r.in; b != nil {
+		if b.buf == nil {
+			b.acquire()
+		}
+		p = b.buf.b[b.w:]
+	}
+	for {
+		n, err := syscall.Read(int(fd), p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			if r.in != nil {
+				r.in.release()
+			}
+			return false
+		case err != nil:
+			r.n, r.err = 0, r.opError(err)
+		case n == 0:
+			r.n, r.err = 0, io.EOF
+		default:
+			r.n, r.err = n, nil
+		}
+		return true
+	}
+}
+
+// opError wraps a read's errno as net.Conn's Read would.
+func (r *rawReader) opError(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		err = os.NewSyscallError("read", errno)
+	}
+	return &net.OpError{Op: "read", Net: r.nc.LocalAddr().Network(), Source: r.nc.LocalAddr(), Addr: r.nc.RemoteAddr(), Err: err}
+}

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package conn
+
+import "net"
+
+// rawWriter is the descriptor-level writer of unix systems (see
+// rawwrite_unix.go); elsewhere large frames are copied into the mailbox
+// like any other.
+type rawWriter struct{}
+
+func newRawWriter(net.Conn) *rawWriter { return nil }
+
+func (*rawWriter) write(*direct) error { panic("unreachable") }

@@ -1,0 +1,87 @@
+//go:build unix
+
+package conn
+
+import (
+	"errors"
+	"net"
+	"os"
+	"syscall"
+)
+
+// rawWriter writes a large frame's payload to a TCP or Unix socket through
+// its file descriptor, a non-blocking write at a time under the frame's
+// lock, so that a sender whose context ends can take its slice back
+// between two writes (see direct), even while the socket is full.
+type rawWriter struct {
+	nc      net.Conn
+	rc      syscall.RawConn
+	attempt func(fd uintptr) bool // w.write1, made once
+	d       *direct
+	err     error
+}
+
+// newRawWriter returns a rawWriter for nc if it is a *net.TCPConn or a
+// *net.UnixConn, and nil for anything else.
+func newRawWriter(nc net.Conn) *rawWriter {
+	var sc syscall.Conn
+	switch c := nc.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	w := &rawWriter{nc: nc, rc: rc}
+	w.attempt = w.write1
+	return w
+}
+
+// write writes what is left of d's payload.
+func (w *rawWriter) write(d *direct) error {
+	w.d = d
+	err := w.rc.Write(w.attempt)
+	w.d = nil
+	if err != nil {
+		return err // the socket is closed
+	}
+	err, w.err = w.err, nil
+	return err
+}
+
+// write1 writes as much as the socket takes; false means it is full and
+// RawConn.Write should wait for room and call again.
+func (w *rawWriter) write1(fd uintptr) bool {
+	d := w.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.data) > 0 {
+		n, err := syscall.Write(int(fd), d.data)
+		if n > 0 {
+			d.data = d.data[n:]
+		}
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			return false
+		case err != nil:
+			w.err = w.opError(err)
+			return true
+		}
+	}
+	return true
+}
+
+// opError wraps a write's errno as net.Conn's Write would.
+func (w *rawWriter) opError(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		err = os.NewSyscallError("write", errno)
+	}
+	return &net.OpError{Op: "write", Net: w.nc.LocalAddr().Network(), Source: w.nc.LocalAddr(), Addr: w.nc.RemoteAddr(), Err: err}
+}
