@@ -29,10 +29,10 @@ type fuzzingServer struct {
 	t *testing.T
 
 	mu      sync.Mutex
-	log     []string     // the endpoints called, in order
-	echoed  map[int]bool // cases whose echoes came back right
+	log     []string              // the endpoints called, in order
+	echoed  map[int]bool          // cases whose echoes came back right
 	closed  chan frames.CloseCode // how case 3 ended on the server
-	reports string // the agent of updateReports
+	reports string                // the agent of updateReports
 }
 
 func (s *fuzzingServer) record(format string, args ...any) {
