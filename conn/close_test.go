@@ -227,3 +227,42 @@ func TestCancelledLifetimeContextClosesWithGoingAway(t *testing.T) {
 	wantClose(t, "client", err, frames.CloseGoingAway)
 	<-p.server.Done()
 }
+
+// TestWriteErrorIsAbnormalClosureWrappingTheNetworkError: a reader held
+// back by a full receive queue does not see the peer's reset; the writer's
+// next write fails instead, and that ends the connection just as a read
+// error does.
+func TestWriteErrorIsAbnormalClosureWrappingTheNetworkError(t *testing.T) {
+	reset := make(chan struct{})
+	url := rawServer(t, nil, func(nc net.Conn, br *bufio.Reader) {
+		for _, s := range []string{"one", "two", "three"} {
+			nc.Write(serverFrame(frames.OpText, s))
+		}
+		nc.(*net.TCPConn).SetLinger(0) // reset, not FIN
+		nc.Close()
+		close(reset)
+	})
+	c, err := Dial(testCtx(t), url, WithReceiveQueue(1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-reset
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for done := false; !done; {
+		c.Send(testCtx(t), []byte("into a reset connection"), frames.OpText)
+		select {
+		case <-c.Done():
+			done = true
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("the connection did not end after its writes failed")
+		}
+	}
+	err = c.Err()
+	wantClose(t, "Err", err, frames.CloseAbnormal)
+	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("Err = %v, want it to wrap the write's error", err)
+	}
+}
