@@ -74,7 +74,10 @@
 //
 // The reader's buffer and the mailbox's buffers are borrowed from a pool
 // while they hold bytes and given back once they are empty: an idle
-// connection holds none. A received [Message] is the receiver's; giving it
+// connection holds none. Nor does it hold Out's queue until Out is first
+// called, and its three goroutines wait in shallow frames, so that their
+// stacks keep Go's smallest size (a goroutine's stack, once grown, stays
+// as large as its deepest call was). A received [Message] is the receiver's; giving it
 // back with [Message.Release] once done with it lets later messages reuse
 // its memory.
 //

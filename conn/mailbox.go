@@ -186,10 +186,14 @@ func (mb *mailbox) encode(dst []byte, h frames.Header, payload []byte) []byte {
 // take hands the writer everything queued: urgent frames first, then
 // pending, then a large frame's payload to write from its sender's slice
 // (pending then ends with its header), and whether pending carries the
-// close frame. Any of them may be nil; the writer gives the buffers back
+// close frame; or, once the mailbox is stopped, stopped. Any of them may be nil; the writer gives the buffers back
 // to the pool once written and ends d with finishDirect.
-func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn bool) {
+func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn, stopped bool) {
 	mb.mu.Lock()
+	if mb.err != nil {
+		mb.mu.Unlock()
+		return nil, nil, nil, false, true
+	}
 	urgent, pending, closeIn = mb.urgent, mb.pending, mb.closeIn
 	mb.urgent, mb.pending, mb.closeIn = nil, nil, false
 	if mb.directWaiting() {
@@ -206,11 +210,13 @@ func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn bool) {
 	}
 	mb.freeSpace()
 	mb.mu.Unlock()
-	return urgent, pending, d, closeIn
+	return urgent, pending, d, closeIn, false
 }
 
-// stop makes every later put fail with err and wakes every waiter.
+// stop makes every later put fail with err and wakes every waiter, the
+// writer included.
 func (mb *mailbox) stop(err error) {
+	defer mb.signal()
 	mb.mu.Lock()
 	if mb.err == nil {
 		mb.err = err

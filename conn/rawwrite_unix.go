@@ -9,15 +9,19 @@ import (
 	"syscall"
 )
 
-// rawWriter writes a large frame's payload to a TCP or Unix socket through
-// its file descriptor, a non-blocking write at a time under the frame's
-// lock, so that a sender whose context ends can take its slice back
-// between two writes (see direct), even while the socket is full.
+// rawWriter writes to a TCP or Unix socket through its file descriptor.
+// A large frame's payload is written a non-blocking write at a time under
+// the frame's lock, so that a sender whose context ends can take its slice
+// back between two writes (see direct), even while the socket is full.
+// Other bytes are written as net.Conn's Write would, through fewer and
+// smaller frames of the writer's stack, which every idle connection keeps.
 type rawWriter struct {
 	nc      net.Conn
 	rc      syscall.RawConn
 	attempt func(fd uintptr) bool // w.write1, made once
+	plain   func(fd uintptr) bool // w.writeBytes1, made once
 	d       *direct
+	p       []byte // writeBytes: what is left to write
 	err     error
 }
 
@@ -39,6 +43,7 @@ func newRawWriter(nc net.Conn) *rawWriter {
 	}
 	w := &rawWriter{nc: nc, rc: rc}
 	w.attempt = w.write1
+	w.plain = w.writeBytes1
 	return w
 }
 
@@ -64,6 +69,38 @@ func (w *rawWriter) write1(fd uintptr) bool {
 		n, err := syscall.Write(int(fd), d.data)
 		if n > 0 {
 			d.data = d.data[n:]
+		}
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			return false
+		case err != nil:
+			w.err = w.opError(err)
+			return true
+		}
+	}
+	return true
+}
+
+// writeBytes writes p whole, waiting for room in the socket as it needs.
+func (w *rawWriter) writeBytes(p []byte) error {
+	w.p = p
+	err := w.rc.Write(w.plain)
+	w.p = nil
+	if err != nil {
+		return err // the socket is closed
+	}
+	err, w.err = w.err, nil
+	return err
+}
+
+// writeBytes1 writes as much of w.p as the socket takes; false means it is
+// full and RawConn.Write should wait for room and call again.
+func (w *rawWriter) writeBytes1(fd uintptr) bool {
+	for len(w.p) > 0 {
+		n, err := syscall.Write(int(fd), w.p)
+		if n > 0 {
+			w.p = w.p[n:]
 		}
 		switch {
 		case err == syscall.EINTR:

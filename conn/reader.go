@@ -15,17 +15,23 @@ import (
 type eventKind uint8
 
 const (
-	evPing  eventKind = iota // a ping arrived: answer it
-	evClose                  // a close frame arrived
-	evEnd                    // the reader stopped: err says why
+	evPing         eventKind = iota // reader: a ping arrived, answer it
+	evClose                         // reader: a close frame arrived
+	evEnd                           // reader: it stopped, err says why
+	evCloseRequest                  // a closer: send a close frame with payload, answer on result
+	evInvalid                       // writer: a message on Out could not be sent, err says why
+	evCloseWritten                  // writer: our close frame is on the wire
 )
 
+// An event is what the other actors and closers tell the controller, on
+// the one channel it waits on.
 type event struct {
 	kind    eventKind
-	payload []byte // ping payload
 	code    frames.CloseCode
+	payload []byte // evPing: the ping's payload; evCloseRequest: the close frame's
 	reason  string
-	err     error // evEnd: a *protocolError, a read error or io.EOF
+	err     error      // evEnd: a *protocolError, a read error or io.EOF; evInvalid
+	result  chan error // evCloseRequest: nil once the close frame is queued, or why not
 }
 
 // reader is the reader actor's state. Only the reader goroutine touches it.
@@ -70,7 +76,8 @@ func newReader(c *Conn, br *inbuf) *reader {
 // on the stack of every idle connection, and a goroutine's stack, once
 // grown, is as large as its deepest call ever was.
 func (r *reader) run(ctx context.Context) error {
-	defer close(r.c.readerDone) // last: the goroutine ends right after it
+	defer r.c.actors.Done() // last: the goroutine ends right after it
+	ctx.Done()              // made here, not in a deep wait
 	r.finish(ctx, r.loop(ctx))
 	return nil
 }
@@ -89,11 +96,11 @@ func (r *reader) finish(ctx context.Context, err error) {
 		r.poll.Stop()
 	}
 	if ctx.Err() == nil {
-		r.report(ctx, event{kind: evEnd, err: err})
+		r.report(ctx, &event{kind: evEnd, err: err})
 	}
 }
 
-func (r *reader) report(ctx context.Context, ev event) {
+func (r *reader) report(ctx context.Context, ev *event) {
 	select {
 	case r.c.events <- ev:
 	case <-ctx.Done():
@@ -180,7 +187,7 @@ func (r *reader) control(ctx context.Context, h frames.Header) error {
 	}
 	switch h.Opcode {
 	case frames.OpPing:
-		r.report(ctx, event{kind: evPing, payload: slices.Clone(p)})
+		r.report(ctx, &event{kind: evPing, payload: slices.Clone(p)})
 	case frames.OpClose:
 		code, reason, err := frames.ParseClose(p)
 		if errors.Is(err, frames.ErrInvalidUTF8) {
@@ -189,7 +196,7 @@ func (r *reader) control(ctx context.Context, h frames.Header) error {
 			return &protocolError{code: frames.CloseProtocolError, err: err}
 		}
 		r.closed = true
-		r.report(ctx, event{kind: evClose, code: code, reason: reason})
+		r.report(ctx, &event{kind: evClose, code: code, reason: reason})
 	}
 	return nil // a pong only counts as activity
 }
@@ -294,6 +301,25 @@ func (r *reader) accept(h frames.Header, pos *int, p []byte) error {
 // over its byte bound: then the reader reads nothing more from the socket.
 func (r *reader) deliver(ctx context.Context, m Message) error {
 	r.account()
+	if r.queued == 0 || r.queued+int64(len(m.Data)) <= r.maxQueued {
+		select {
+		case r.c.in <- m:
+			r.sent(len(m.Data))
+			return nil
+		default:
+		}
+	}
+	return r.deliverWait(ctx, m)
+}
+
+// deliverWait is deliver when the user is behind: it waits for room under
+// both bounds. It is not inlined into deliver, whose frame is on the
+// reader's stack at every message: select with a wait is deep, and the
+// reader's stack, which every idle connection keeps, is as large as its
+// deepest call ever was.
+//
+//go:noinline
+func (r *reader) deliverWait(ctx context.Context, m Message) error {
 	for r.queued > 0 && r.queued+int64(len(m.Data)) > r.maxQueued {
 		// Receive signals drained; a user of In does not, so look again
 		// shortly.
@@ -315,10 +341,15 @@ func (r *reader) deliver(ctx context.Context, m Message) error {
 	case <-ctx.Done():
 		return nil
 	}
-	r.sizes[(r.first+r.n)%len(r.sizes)] = len(m.Data)
-	r.n++
-	r.queued += int64(len(m.Data))
+	r.sent(len(m.Data))
 	return nil
+}
+
+// sent counts a message of n bytes handed to c.in.
+func (r *reader) sent(n int) {
+	r.sizes[(r.first+r.n)%len(r.sizes)] = n
+	r.n++
+	r.queued += int64(n)
 }
 
 // account forgets the sizes of the messages the user has taken from c.in:

@@ -21,7 +21,18 @@ import (
 //	case c.Out() <- msg:
 //	case <-c.Done():
 //	}
-func (c *Conn) Out() chan<- Message { return c.out }
+func (c *Conn) Out() chan<- Message {
+	if p := c.out.Load(); p != nil {
+		return *p
+	}
+	// Made on first use: a connection driven through Send holds none.
+	c.outOnce.Do(func() {
+		out := make(chan Message, defaultOutQueueMessages)
+		c.out.Store(&out)
+		c.mb.signal() // the writer takes from it from now on
+	})
+	return *c.out.Load()
+}
 
 // Send sends data as a single-frame message with opcode op: frames.OpText
 // (also what op 0 means, as in lua-http), frames.OpBinary, or any other
@@ -54,7 +65,7 @@ func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 		}
 		kind = controlFrame
 	}
-	if kind == dataFrame && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data))) {
+	if kind == dataFrame && !c.client && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data))) {
 		return c.mb.putDirect(ctx, frames.Header{Fin: true, Opcode: op}, data)
 	}
 	return c.putMessage(ctx, op, data, kind, true)

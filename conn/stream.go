@@ -227,7 +227,7 @@ func (w *writeStream) Close() error {
 	defer w.c.mb.closeStream()
 	if w.text && !w.utf8.Complete() {
 		err := fmt.Errorf("%w: text message ends inside a UTF-8 sequence", ErrInvalidMessage)
-		w.c.reportInvalid(err)
+		w.c.notify(&event{kind: evInvalid, err: err})
 		return err
 	}
 	return w.c.mb.put(w.ctx, frames.Header{Fin: true, Opcode: w.op}, nil, streamFrame)
