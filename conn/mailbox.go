@@ -42,6 +42,13 @@ type mailbox struct {
 	direct     *direct // a large frame sent from its sender's slice, until written
 	after      *buffer // frames queued behind direct before the writer takes it
 	closeAfter bool    // the close frame is in after
+
+	// Who writes the socket: the writer between take and idle (busy), or
+	// a sender writing its own large frame while the writer is idle
+	// (owned); never both.
+	busy     bool
+	owned    bool
+	writeErr error // a sender's own write failed with it
 }
 
 func (mb *mailbox) init(client bool, limit int) {
@@ -185,22 +192,42 @@ func (mb *mailbox) encode(dst []byte, h frames.Header, payload []byte) []byte {
 
 // take hands the writer everything queued: urgent frames first, then
 // pending, then a large frame's payload to write from its sender's slice
-// (pending then ends with its header), and whether pending carries the
-// close frame; or, once the mailbox is stopped, stopped. Any of them may be nil; the writer gives the buffers back
-// to the pool once written and ends d with finishDirect.
+// (pending then ends with the frame's head), and whether pending carries the
+// close frame; or, once the mailbox is stopped, stopped. Any of them may
+// be nil; the writer gives the buffers back to the pool once written,
+// ends d with finishDirect and, when it took anything, calls idle once it
+// is written. While a sender writes its own large frame (see putDirect)
+// take hands over nothing: the sender wakes the writer when it is done.
 func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn, stopped bool) {
 	mb.mu.Lock()
-	if mb.err != nil {
-		mb.mu.Unlock()
+	defer mb.mu.Unlock()
+	switch {
+	case mb.err != nil:
 		return nil, nil, nil, false, true
+	case mb.owned:
+		return nil, nil, nil, false, false
+	case mb.directWaiting() && mb.direct.started:
+		// The rest of a frame its sender began to write: nothing may go
+		// before it. What was queued meanwhile waits in after and urgent.
+		d = mb.direct
+		d.taken = true
+		mb.pending, mb.closeIn = mb.after, mb.closeAfter
+		mb.after, mb.closeAfter = nil, false
+		if mb.pending != nil || mb.urgent != nil {
+			mb.signal()
+		}
+		mb.busy = true
+		mb.freeSpace()
+		return nil, nil, d, false, false
 	}
 	urgent, pending, closeIn = mb.urgent, mb.pending, mb.closeIn
 	mb.urgent, mb.pending, mb.closeIn = nil, nil, false
 	if mb.directWaiting() {
 		d = mb.direct
 		d.taken = true
-		pending = appendBuffer(pending, len(d.hdr))
-		pending.b = append(pending.b, d.hdr...)
+		pending = appendBuffer(pending, len(d.rest))
+		pending.b = append(pending.b, d.rest...)
+		d.freeHead() // written with pending
 		// What was queued behind d is next.
 		mb.pending, mb.closeIn = mb.after, mb.closeAfter
 		mb.after, mb.closeAfter = nil, false
@@ -208,9 +235,24 @@ func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn, stopped 
 			mb.signal()
 		}
 	}
+	mb.busy = urgent != nil || pending != nil || d != nil
 	mb.freeSpace()
-	mb.mu.Unlock()
 	return urgent, pending, d, closeIn, false
+}
+
+// idle says the writer has written what it took.
+func (mb *mailbox) idle() {
+	mb.mu.Lock()
+	mb.busy = false
+	mb.mu.Unlock()
+}
+
+// failed returns the error a sender's own write failed with, if one did:
+// the writer ends with it, as if its own write had failed.
+func (mb *mailbox) failed() error {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.writeErr
 }
 
 // stop makes every later put fail with err and wakes every waiter, the
@@ -228,6 +270,7 @@ func (mb *mailbox) stop(err error) {
 	if d := mb.direct; d != nil && !d.taken {
 		// Its sender waits; the writer will never take it.
 		mb.direct = nil
+		d.freeHead()
 		d.mu.Lock()
 		d.finished = true
 		d.mu.Unlock()

@@ -14,3 +14,5 @@ func newRawWriter(net.Conn) *rawWriter { return nil }
 func (*rawWriter) write(*direct) error { panic("unreachable") }
 
 func (*rawWriter) writeBytes([]byte) error { panic("unreachable") }
+
+func (*rawWriter) writeNow(*direct) (bool, error) { panic("unreachable") }

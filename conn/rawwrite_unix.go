@@ -21,6 +21,7 @@ type rawWriter struct {
 	attempt func(fd uintptr) bool // w.write1, made once
 	plain   func(fd uintptr) bool // w.writeBytes1, made once
 	d       *direct
+	now     bool   // writeNow: give up when the socket is full
 	p       []byte // writeBytes: what is left to write
 	err     error
 }
@@ -59,21 +60,43 @@ func (w *rawWriter) write(d *direct) error {
 	return err
 }
 
-// write1 writes as much as the socket takes; false means it is full and
-// RawConn.Write should wait for room and call again.
+// writeNow writes what is left of d's head and as much of its payload as
+// the socket takes without waiting; whole says it is all written.
+func (w *rawWriter) writeNow(d *direct) (whole bool, err error) {
+	w.d, w.now = d, true
+	err = w.rc.Write(w.attempt)
+	w.d, w.now = nil, false
+	if err != nil {
+		return false, err // the socket is closed
+	}
+	err, w.err = w.err, nil
+	return err == nil && len(d.rest) == 0 && len(d.data) == 0, err
+}
+
+// write1 writes as much as the socket takes, what is left of d's head
+// first; false means the socket is full and RawConn.Write should wait for
+// room and call again (true, for writeNow).
 func (w *rawWriter) write1(fd uintptr) bool {
 	d := w.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for len(d.data) > 0 {
-		n, err := syscall.Write(int(fd), d.data)
+	for len(d.rest) > 0 || len(d.data) > 0 {
+		p := d.data
+		if len(d.rest) > 0 {
+			p = d.rest
+		}
+		n, err := syscall.Write(int(fd), p)
 		if n > 0 {
-			d.data = d.data[n:]
+			if len(d.rest) > 0 {
+				d.rest = d.rest[n:]
+			} else {
+				d.data = d.data[n:]
+			}
 		}
 		switch {
 		case err == syscall.EINTR:
 		case err == syscall.EAGAIN:
-			return false
+			return w.now
 		case err != nil:
 			w.err = w.opError(err)
 			return true

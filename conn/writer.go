@@ -86,7 +86,10 @@ func (c *Conn) encodeOuts(ctx context.Context, m Message, out chan Message) {
 func (c *Conn) flush(ctx context.Context) (stopped bool, err error) {
 	urgent, pending, d, closeIn, stopped := c.mb.take()
 	if stopped {
-		return true, nil
+		return true, c.mb.failed()
+	}
+	if urgent == nil && pending == nil && d == nil {
+		return false, nil
 	}
 	err = c.write(urgent)
 	if err == nil {
@@ -100,6 +103,7 @@ func (c *Conn) flush(ctx context.Context) (stopped bool, err error) {
 		}
 		c.mb.finishDirect(d, err)
 	}
+	c.mb.idle()
 	if err != nil {
 		return true, c.writeFailed(err)
 	}
