@@ -69,6 +69,9 @@ type Conn struct {
 	streams chan *readStream // reader -> NextReader: a message as a stream
 	drained chan struct{}    // user -> reader: Receive took a message (cap 1)
 	events  chan *event      // reader, writer, closers -> controller
+	lend    lender           // the reader lends the socket to Receive
+	rd      *reader          // the reader's state, for a Receive it lends the socket to; set once Open
+	unread  atomic.Bool      // the reader holds bytes of frames not yet decoded
 
 	mb            mailbox
 	rawW          *rawWriter    // writes a TCP or Unix socket's descriptor (nil: through netConn)
@@ -94,6 +97,7 @@ func newConn(client bool, opts []Option) *Conn {
 		done:    make(chan struct{}),
 	}
 	c.mb.init(client, o.sendBuffer)
+	c.lend.init()
 	return c
 }
 
@@ -102,9 +106,12 @@ func newConn(client bool, opts []Option) *Conn {
 func (c *Conn) start(nc net.Conn, early []byte, protocol string) {
 	c.netConn = nc
 	c.rawW = newRawWriter(nc)
+	c.mb.raw, c.mb.inbox, c.mb.unread = c.rawW, c.in, &c.unread
 	c.protocol = protocol
-	c.state.Store(int32(Open))
 	r := newReader(c, newInbuf(nc, early, c.opts.readBufferSize))
+	c.rd = r
+	c.lend.prepare()
+	c.state.Store(int32(Open)) // publishes the above to Receive
 	c.actors.Add(2)
 	// teardown, which may run before Start returns, takes mu (in setErr)
 	// before it reads group.

@@ -220,6 +220,7 @@ func (k *controller) startClose(payload []byte) error {
 	if k.sentClose {
 		return nil
 	}
+	k.c.lend.shutDown() // the closing handshake wants the peer's close frame read at once
 	err := k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpClose}, payload, closeFrame)
 	if err != nil {
 		return err
@@ -317,6 +318,7 @@ func (c *Conn) teardown(final *CloseError) {
 	c.setErr(final)
 	c.netConn.Close()
 	c.mb.stop(ErrClosed) // wakes the writer, which then ends
+	c.lend.shutDown()    // an idle lend ends; a Receive reading fails and gives the socket back
 	c.mu.Lock()
 	g := c.group
 	c.mu.Unlock()

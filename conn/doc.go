@@ -35,6 +35,26 @@
 // context ends returns the context's error and loses nothing, so the
 // connection stays usable.
 //
+// # One message at a time
+//
+// Handing a message from one goroutine to another costs more than its
+// system calls when messages come one at a time (request and response):
+// the Go scheduler wakes a second thread for each hand-off, which finds
+// nothing to do. So a connection answering one message at a time hands
+// off none. A Send made while the writer is idle, with nothing queued and
+// no received message waiting to be answered, writes its frame itself
+// (what the socket does not take goes to the writer, first in line); a
+// burst of Sends is still queued and written by the writer in one system
+// call. And a Receive whose context can never end (context.Background)
+// and which finds no message waiting is lent the socket by the reader, at
+// a frame boundary: it then waits for the socket and reads and checks
+// frames itself, with the reader's state and code, keeping the socket for
+// its next call. The reader takes it back once no Receive has read it for
+// 20 to 40 ms (until then, control frames wait), and at once when Receive with a
+// context that can end, NextReader or the closing handshake needs it, when
+// a close frame arrives, when reading fails, and when the connection ends.
+// Either way exactly one goroutine reads, and one writes, at a time.
+//
 // # Backpressure
 //
 // The reader holds at most a bounded number of received messages and bytes

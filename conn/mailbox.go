@@ -2,8 +2,10 @@ package conn
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wsactor/wsactor/frames"
 )
@@ -49,6 +51,68 @@ type mailbox struct {
 	busy     bool
 	owned    bool
 	writeErr error // a sender's own write failed with it
+
+	// For a sender's own write of a small data frame (writeOwnFrame):
+	// the socket, and what says that more received messages are about to
+	// be answered, which the writer had better batch.
+	raw    *rawWriter
+	inbox  chan Message // the connection's In: messages not yet received
+	unread *atomic.Bool // the reader holds bytes of frames not yet decoded
+}
+
+// ownable reports whether a data frame may be written by its sender
+// (writeOwnFrame): the writer is idle, nothing is queued, and no received
+// message is waiting to be answered, so that the sender is not about to
+// queue another frame for the writer to batch with it. The caller holds
+// mu.
+func (mb *mailbox) ownable() bool {
+	return mb.raw != nil && !mb.busy && !mb.owned && mb.pending == nil && mb.urgent == nil &&
+		mb.direct == nil && len(mb.inbox) == 0 && !mb.unread.Load()
+}
+
+// writeOwnFrame writes a frame of need bytes, encoded by add, from its
+// sender's goroutine, as much as the socket takes without waiting: a
+// lone message (an answer in a request-response exchange) then costs no
+// hand-off to the writer. What the socket does not take goes to the
+// writer, ahead of everything queued meanwhile. The caller holds mu,
+// which writeOwnFrame releases.
+func (mb *mailbox) writeOwnFrame(need int, add func([]byte) []byte) error {
+	buf := getBuffer(need)
+	buf.b = add(buf.b) // under mu, as for any frame: compression context takeover depends on it
+	mb.owned = true
+	mb.mu.Unlock()
+	n, err := mb.raw.writeSome(buf.b)
+	mb.mu.Lock()
+	mb.owned = false
+	if err != nil {
+		putBuffer(buf)
+		if mb.writeErr == nil {
+			mb.writeErr = fmt.Errorf("websocket: write: %w", err)
+		}
+		mb.mu.Unlock()
+		mb.stop(mb.writeErr) // the writer ends with writeErr
+		return err
+	}
+	queued := mb.pending != nil || mb.urgent != nil
+	if n < len(buf.b) {
+		// The socket is full. The rest of the frame goes first: urgent
+		// is written before pending.
+		rest := getBuffer(len(buf.b) - n + mb.urgent.len())
+		rest.b = append(rest.b, buf.b[n:]...)
+		if mb.urgent != nil {
+			rest.b = append(rest.b, mb.urgent.b...)
+			putBuffer(mb.urgent)
+		}
+		mb.urgent = rest
+		queued = true
+	}
+	putBuffer(buf)
+	mb.freeSpace()
+	mb.mu.Unlock()
+	if queued {
+		mb.signal()
+	}
+	return nil
 }
 
 func (mb *mailbox) init(client bool, limit int) {
@@ -116,6 +180,9 @@ func (mb *mailbox) enqueue(ctx context.Context, need int, kind frameKind, wait b
 		if err := mb.waitSpace(ctx); err != nil {
 			return err
 		}
+	}
+	if kind == dataFrame && mb.ownable() {
+		return mb.writeOwnFrame(need, add)
 	}
 	switch {
 	case kind == controlFrame:

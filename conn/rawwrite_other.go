@@ -16,3 +16,5 @@ func (*rawWriter) write(*direct) error { panic("unreachable") }
 func (*rawWriter) writeBytes([]byte) error { panic("unreachable") }
 
 func (*rawWriter) writeNow(*direct) (bool, error) { panic("unreachable") }
+
+func (*rawWriter) writeSome([]byte) (int, error) { panic("unreachable") }

@@ -117,6 +117,19 @@ func (w *rawWriter) writeBytes(p []byte) error {
 	return err
 }
 
+// writeSome writes as much of p as the socket takes without waiting.
+func (w *rawWriter) writeSome(p []byte) (int, error) {
+	w.p, w.now = p, true
+	err := w.rc.Write(w.plain)
+	n := len(p) - len(w.p)
+	w.p, w.now = nil, false
+	if err != nil {
+		return n, err // the socket is closed
+	}
+	err, w.err = w.err, nil
+	return n, err
+}
+
 // writeBytes1 writes as much of w.p as the socket takes; false means it is
 // full and RawConn.Write should wait for room and call again.
 func (w *rawWriter) writeBytes1(fd uintptr) bool {
@@ -128,7 +141,7 @@ func (w *rawWriter) writeBytes1(fd uintptr) bool {
 		switch {
 		case err == syscall.EINTR:
 		case err == syscall.EAGAIN:
-			return false
+			return w.now
 		case err != nil:
 			w.err = w.opError(err)
 			return true

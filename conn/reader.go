@@ -52,12 +52,18 @@ type reader struct {
 
 	// Receive-queue accounting: the sizes of the messages handed to c.in
 	// that may still be in it, oldest first.
-	sizes       []int
-	first, n    int
-	queued      int64
-	maxQueued   int64
-	poll        *time.Timer
-	scratch     []byte
+	sizes     []int
+	first, n  int
+	queued    int64
+	maxQueued int64
+	poll      *time.Timer
+	scratch   []byte
+
+	// Lending the socket to Receive (see lender).
+	ctx         context.Context // the actors' context, for a Receive's reading
+	lent        bool            // a Receive reads: deliver hands it the message
+	got         bool            // the message for that Receive is in gotMsg
+	gotMsg      Message
 	controlData [125]byte
 }
 
@@ -108,36 +114,86 @@ func (r *reader) report(ctx context.Context, ev *event) {
 }
 
 func (r *reader) loop(ctx context.Context) error {
+	r.ctx = ctx
 	for {
-		h, err := r.br.readHeader()
-		if err != nil {
-			if errors.Is(err, frames.ErrLengthOverflow) {
-				return violation(frames.CloseProtocolError, "frame length has its most significant bit set")
-			}
-			return err
-		}
-		r.c.activity.Add(1)
-		if r.closed {
-			if err := r.discard(h.Length); err != nil {
+		if r.lendable() {
+			if err := r.lend(); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := r.check(h); err != nil {
-			return err
-		}
-		if h.Opcode.IsControl() {
-			err = r.control(ctx, h)
 		} else {
-			err = r.data(ctx, h)
-		}
-		if err != nil {
-			return err
+			r.fillIfEmpty()
+			if err := r.step(ctx); err != nil {
+				return err
+			}
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
 	}
+}
+
+// fillIfEmpty reads the socket when nothing is buffered: the wait of an
+// idle connection, here rather than deeper in step, because a goroutine's
+// stack, once grown, is as large as its deepest call was. (Run by the
+// reader, or by a Receive it lent the socket to.)
+//
+//go:noinline
+func (r *reader) fillIfEmpty() {
+	if r.br.r == r.br.w && r.br.err == nil {
+		r.br.fill()
+	}
+}
+
+// step reads one frame and handles it.
+func (r *reader) step(ctx context.Context) error {
+	h, err := r.br.readHeader()
+	if err != nil {
+		if errors.Is(err, frames.ErrLengthOverflow) {
+			return violation(frames.CloseProtocolError, "frame length has its most significant bit set")
+		}
+		return err
+	}
+	r.c.activity.Add(1)
+	if r.closed {
+		return r.discard(h.Length)
+	}
+	if err := r.check(h); err != nil {
+		return err
+	}
+	if h.Opcode.IsControl() {
+		return r.control(ctx, h)
+	}
+	return r.data(ctx, h)
+}
+
+// next is the reader's work for a Receive it lent the socket to (see
+// lender), run by that Receive's goroutine: it reads frames until a data
+// message is whole, in r.gotMsg. false says the reader should go on
+// itself: a close frame arrived, a NextReader call waits for the next
+// message, the connection is ending, or reading failed with err.
+func (r *reader) next() (bool, error) {
+	r.lent = true
+	for {
+		if r.op == 0 && r.c.streamWaiters.Load() > 0 {
+			break
+		}
+		if err := r.step(r.ctx); err != nil {
+			r.lent = false
+			return false, err
+		}
+		if r.got || r.closed || r.ctx.Err() != nil {
+			break
+		}
+	}
+	r.lent = false
+	return r.got, nil
+}
+
+// message takes the message next read.
+func (r *reader) message() Message {
+	m := r.gotMsg
+	r.got, r.gotMsg = false, Message{}
+	return m
 }
 
 // check enforces RFC 6455 sections 5.2 to 5.5 on a frame header.
@@ -300,6 +356,11 @@ func (r *reader) accept(h frames.Header, pos *int, p []byte) error {
 // deliver hands a message to the user, holding it back while the queue is
 // over its byte bound: then the reader reads nothing more from the socket.
 func (r *reader) deliver(ctx context.Context, m Message) error {
+	r.c.unread.Store(r.br.r < r.br.w)
+	if r.lent {
+		r.gotMsg, r.got = m, true // for next
+		return nil
+	}
 	r.account()
 	if r.queued == 0 || r.queued+int64(len(m.Data)) <= r.maxQueued {
 		select {
