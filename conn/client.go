@@ -66,7 +66,8 @@ func (c *Conn) Connect(ctx context.Context) error {
 		return err
 	}
 	early, _ := br.Peek(br.Buffered())
-	c.start(nc, early, res.Protocol, res.Header)
+	c.respHeader = res.Header
+	c.start(nc, early, res.Protocol)
 	return nil
 }
 

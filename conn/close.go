@@ -61,14 +61,21 @@ func (c *Conn) CloseContext(ctx context.Context, code frames.CloseCode, reason s
 // sendClose asks the controller to send a close frame with payload and
 // start the closing handshake.
 func (c *Conn) sendClose(ctx context.Context, payload []byte) error {
-	req := closeRequest{payload: payload, result: make(chan error, 1)}
+	req := &event{kind: evCloseRequest, payload: payload, result: make(chan error, 1)}
 	select {
-	case c.closeReq <- req:
-		return <-req.result
+	case c.events <- req:
 	case <-c.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	// The events channel is buffered: the controller may have ended
+	// without taking the request.
+	select {
+	case err := <-req.result:
+		return err
+	case <-c.done:
+		return nil
 	}
 }
 

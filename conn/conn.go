@@ -57,68 +57,67 @@ type Conn struct {
 	started    bool
 	state      atomic.Int32
 	protocol   string
-	respHeader http.Header
+	respHeader http.Header      // a client's: what the server answered
+	accepted   acceptedResponse // a server's: what ResponseHeader rebuilds its answer from
 	netConn    net.Conn
-	stop       context.CancelCauseFunc // stops the actors
-	pmd        *pmDeflate              // permessage-deflate, if negotiated
+	pmd        *pmDeflate // permessage-deflate, if negotiated
 
 	// Channels between the user and the actors.
-	in           chan Message      // reader -> user: data messages
-	out          chan Message      // user -> writer: messages to encode
-	streams      chan *readStream  // reader -> NextReader: a message as a stream
-	drained      chan struct{}     // user -> reader: Receive took a message (cap 1)
-	events       chan event        // reader -> controller: control frames, violations, the end
-	closeReq     chan closeRequest // user -> controller
-	invalid      chan error        // writer -> controller: an invalid message on Out (cap 1)
-	closeWritten chan struct{}     // writer -> controller: our close frame is on the wire
+	in      chan Message                 // reader -> user: data messages
+	out     atomic.Pointer[chan Message] // user -> writer: messages to encode (made by the first Out)
+	outOnce sync.Once
+	streams chan *readStream // reader -> NextReader: a message as a stream
+	drained chan struct{}    // user -> reader: Receive took a message (cap 1)
+	events  chan *event      // reader, writer, closers -> controller
+	lend    lender           // the reader lends the socket to Receive
+	rd      *reader          // the reader's state, for a Receive it lends the socket to; set once Open
+	unread  atomic.Bool      // the reader holds bytes of frames not yet decoded
 
 	mb            mailbox
-	rawW          *rawWriter    // a server's large frames are written from the sender's slice (nil: copied)
+	rawW          *rawWriter    // writes a TCP or Unix socket's descriptor (nil: through netConn)
 	activity      atomic.Uint64 // frames received, for keep-alive
 	streamWaiters atomic.Int32  // NextReader calls waiting for a stream
 
-	readerDone chan struct{}
-	writerDone chan struct{}
-	done       chan struct{}
-	errMu      sync.Mutex
-	err        error
+	actors sync.WaitGroup // the reader and the writer, which teardown waits for
+	done   chan struct{}
+	mu     sync.Mutex // guards err, and group from start on
+	err    error
+	group  *actor.Group // the actors: teardown cancels it
 }
 
 func newConn(client bool, opts []Option) *Conn {
 	o := newOptions(opts)
 	c := &Conn{
-		opts:         o,
-		client:       client,
-		in:           make(chan Message, o.recvMessages),
-		out:          make(chan Message, defaultOutQueueMessages),
-		streams:      make(chan *readStream),
-		drained:      make(chan struct{}, 1),
-		events:       make(chan event, 4),
-		closeReq:     make(chan closeRequest),
-		invalid:      make(chan error, 1),
-		closeWritten: make(chan struct{}),
-		readerDone:   make(chan struct{}),
-		writerDone:   make(chan struct{}),
-		done:         make(chan struct{}),
+		opts:    o,
+		client:  client,
+		in:      make(chan Message, o.recvMessages),
+		streams: make(chan *readStream),
+		drained: make(chan struct{}, 1),
+		events:  make(chan *event, 4),
+		done:    make(chan struct{}),
 	}
 	c.mb.init(client, o.sendBuffer)
+	c.lend.init()
 	return c
 }
 
 // start runs the three actors on an established connection. early holds
 // any bytes the peer sent right behind its handshake.
-func (c *Conn) start(nc net.Conn, early []byte, protocol string, respHeader http.Header) {
+func (c *Conn) start(nc net.Conn, early []byte, protocol string) {
 	c.netConn = nc
-	if !c.client {
-		c.rawW = newRawWriter(nc)
-	}
+	c.rawW = newRawWriter(nc)
+	c.mb.raw, c.mb.inbox, c.mb.unread = c.rawW, c.in, &c.unread
 	c.protocol = protocol
-	c.respHeader = respHeader
-	c.state.Store(int32(Open))
 	r := newReader(c, newInbuf(nc, early, c.opts.readBufferSize))
-	ctx, stop := context.WithCancelCause(context.Background())
-	c.stop = stop
-	actor.Start(ctx, r.run, c.writeLoop, c.control)
+	c.rd = r
+	c.lend.prepare()
+	c.state.Store(int32(Open)) // publishes the above to Receive
+	c.actors.Add(2)
+	// teardown, which may run before Start returns, takes mu (in setErr)
+	// before it reads group.
+	c.mu.Lock()
+	c.group = actor.Start(context.Background(), r.run, c.writeLoop, newController(c).run)
+	c.mu.Unlock()
 }
 
 // State returns the connection's current state.
@@ -141,7 +140,12 @@ func (c *Conn) Protocol() string { return c.protocol }
 
 // ResponseHeader returns the headers of the server's handshake response:
 // for a client, what the server sent; for a server, what it answered with.
-func (c *Conn) ResponseHeader() http.Header { return c.respHeader }
+func (c *Conn) ResponseHeader() http.Header {
+	if c.client {
+		return c.respHeader
+	}
+	return c.accepted.header()
+}
 
 // LocalAddr returns the local network address, nil before the handshake.
 func (c *Conn) LocalAddr() net.Addr {
@@ -166,17 +170,17 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // Err returns nil while the connection is open and, once Done is closed,
 // how it ended: a *CloseError.
 func (c *Conn) Err() error {
-	c.errMu.Lock()
-	defer c.errMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.err
 }
 
 func (c *Conn) setErr(err error) {
-	c.errMu.Lock()
+	c.mu.Lock()
 	if c.err == nil {
 		c.err = err
 	}
-	c.errMu.Unlock()
+	c.mu.Unlock()
 }
 
 // finishUnconnected ends a Conn whose handshake never completed.

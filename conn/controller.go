@@ -9,20 +9,13 @@ import (
 	"github.com/wsactor/wsactor/frames"
 )
 
-// closeRequest asks the controller to start the closing handshake.
-type closeRequest struct {
-	payload []byte     // the close frame's payload, already built
-	result  chan error // nil once the close frame is queued, or why not
-}
-
 // controller is the controller actor's state: the closing handshake of
 // RFC 6455 section 7 and keep-alive.
 type controller struct {
 	c          *Conn
-	sentClose  bool            // our close frame is queued
-	written    <-chan struct{} // c.closeWritten, nil once it fired
-	wroteClose bool            // our close frame is on the wire
-	gotClose   bool            // the peer's close frame arrived
+	sentClose  bool // our close frame is queued
+	wroteClose bool // our close frame is on the wire
+	gotClose   bool // the peer's close frame arrived
 	peerCode   frames.CloseCode
 	peerReason string
 	readerDone bool
@@ -30,6 +23,7 @@ type controller struct {
 	failure    *CloseError // the connection is being failed with this
 	timer      *time.Timer
 	timeout    <-chan time.Time
+	life       <-chan struct{} // the connection's context (WithContext), nil once it ended
 
 	// Keep-alive.
 	ticker       *time.Ticker
@@ -45,54 +39,86 @@ type controller struct {
 //
 //go:noinline
 func newController(c *Conn) *controller {
-	return &controller{c: c, written: c.closeWritten}
+	return &controller{c: c}
 }
 
-// control is the controller actor. It returns once the connection is over:
+// run is the controller actor. It returns once the connection is over:
 // the socket closed, the reader and writer gone, Done closed.
-func (c *Conn) control(ctx context.Context) error {
-	k := newController(c)
-	k.startKeepAlive()
-	final := k.run(ctx)
-	k.stopTimers()
-	c.teardown(final)
-	return nil
-}
-
-func (k *controller) run(ctx context.Context) *CloseError {
-	c := k.c
-	life := c.opts.ctx.Done()
-	// The loop's frame is on the stack of every idle connection: the work
-	// of each case is in a method of its own, not inlined, to keep it
-	// small.
+func (k *controller) run(ctx context.Context) error {
+	k.start()
+	done := ctx.Done()
+	// The loop's frame is on the stack of every idle connection, and a
+	// goroutine's stack, once grown, is as large as its deepest call ever
+	// was: everything the other actors and the user ask for comes on the
+	// one events channel, the wait for timers is in a method of its own,
+	// and so is the work of each case.
 	for {
-		select {
-		case ev := <-c.events:
-			k.handle(ev)
-		case req := <-c.closeReq:
-			req.result <- k.startClose(req.payload)
-		case err := <-c.invalid:
-			k.failInvalid(err)
-		case <-k.written:
-			k.written, k.wroteClose = nil, true
-		case <-k.timeout:
-			return k.timedOut()
-		case <-life:
-			life = nil
-			k.goingAway()
-		case <-k.tick:
-			k.keepAlive()
-		case <-k.pongWait:
-			if final := k.pongDue(); final != nil {
-				return final
+		var final *CloseError
+		if k.timed() {
+			final = k.waitTimed(ctx)
+		} else {
+			select {
+			case ev := <-k.c.events:
+				k.handle(ev)
+			case <-done:
+				final = k.interrupted(context.Cause(ctx))
 			}
-		case <-ctx.Done():
-			return k.interrupted(context.Cause(ctx))
 		}
-		if final, over := k.over(); over {
-			return final
+		if final == nil {
+			final = k.ended()
+		}
+		if final != nil {
+			k.finish(final)
+			return nil
 		}
 	}
+}
+
+// start starts keep-alive, if it is on, and watches the connection's
+// context.
+//
+//go:noinline
+func (k *controller) start() {
+	k.life = k.c.opts.ctx.Done()
+	k.startKeepAlive()
+}
+
+// finish stops the timers and ends the connection.
+//
+//go:noinline
+func (k *controller) finish(final *CloseError) {
+	k.stopTimers()
+	k.c.teardown(final)
+}
+
+// timed reports whether the controller waits for a timer or for the
+// connection's context as well as for events.
+func (k *controller) timed() bool {
+	return k.timeout != nil || k.life != nil || k.tick != nil || k.pongWait != nil
+}
+
+// waitTimed is run's wait while a timer runs or the connection's context
+// may end: it handles one event or timer, and returns how the connection
+// ended if it did.
+//
+//go:noinline
+func (k *controller) waitTimed(ctx context.Context) *CloseError {
+	select {
+	case ev := <-k.c.events:
+		k.handle(ev)
+	case <-k.timeout:
+		return k.timedOut()
+	case <-k.life:
+		k.life = nil
+		k.goingAway()
+	case <-k.tick:
+		k.keepAlive()
+	case <-k.pongWait:
+		return k.pongDue()
+	case <-ctx.Done():
+		return k.interrupted(context.Cause(ctx))
+	}
+	return nil
 }
 
 // goingAway starts the close when the connection's context ends.
@@ -130,14 +156,6 @@ func (k *controller) pongDue() *CloseError {
 	return nil
 }
 
-// failInvalid fails the connection with 1011 for a message on Out that
-// could not be sent.
-//
-//go:noinline
-func (k *controller) failInvalid(err error) {
-	k.fail(&CloseError{Code: frames.CloseInternalError, Err: err})
-}
-
 // startKeepAlive starts the keep-alive ticker, if keep-alive is on.
 func (k *controller) startKeepAlive() {
 	k.lastActivity = k.c.activity.Load()
@@ -159,11 +177,18 @@ func (k *controller) stopTimers() {
 	}
 }
 
-// handle reacts to what the reader reports.
+// handle reacts to what the reader, the writer or a closer reports.
 //
 //go:noinline
-func (k *controller) handle(ev event) {
+func (k *controller) handle(ev *event) {
 	switch ev.kind {
+	case evCloseRequest:
+		ev.result <- k.startClose(ev.payload)
+	case evInvalid:
+		// A message on Out could not be sent: fail with 1011.
+		k.fail(&CloseError{Code: frames.CloseInternalError, Err: ev.err})
+	case evCloseWritten:
+		k.wroteClose = true
 	case evPing:
 		if !k.sentClose {
 			_ = k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpPong}, ev.payload, controlFrame)
@@ -195,6 +220,7 @@ func (k *controller) startClose(payload []byte) error {
 	if k.sentClose {
 		return nil
 	}
+	k.c.lend.shutDown() // the closing handshake wants the peer's close frame read at once
 	err := k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpClose}, payload, closeFrame)
 	if err != nil {
 		return err
@@ -224,6 +250,14 @@ func (k *controller) armTimer() {
 		k.timer = time.NewTimer(k.c.opts.closeTimeout)
 		k.timeout = k.timer.C
 	}
+}
+
+// ended returns how the connection ended, or nil while it goes on.
+func (k *controller) ended() *CloseError {
+	if final, over := k.over(); over {
+		return final
+	}
+	return nil
 }
 
 // over says whether the connection is done, and how it ended.
@@ -283,9 +317,13 @@ func (k *controller) interrupted(cause error) *CloseError {
 func (c *Conn) teardown(final *CloseError) {
 	c.setErr(final)
 	c.netConn.Close()
-	c.stop(ErrClosed)
-	<-c.readerDone
-	<-c.writerDone
+	c.mb.stop(ErrClosed) // wakes the writer, which then ends
+	c.lend.shutDown()    // an idle lend ends; a Receive reading fails and gives the socket back
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	g.Cancel(ErrClosed)
+	c.actors.Wait()
 	c.state.Store(int32(Closed))
 	close(c.done)
 }

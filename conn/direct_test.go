@@ -149,3 +149,103 @@ func TestCloseFrameQueuedBehindALargeSendFollowsIt(t *testing.T) {
 		t.Fatalf("Close = %v", err)
 	}
 }
+
+// leftToWriter waits until c's sender has written part of a large frame
+// itself and left the rest, which the full socket did not take, to the
+// writer.
+func leftToWriter(t *testing.T, c *Conn) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mb.mu.Lock()
+		d := c.mb.direct
+		started := d != nil && d.started
+		c.mb.mu.Unlock()
+		if started {
+			return
+		}
+	}
+	t.Fatal("the large frame was never left to the writer")
+}
+
+func TestLargeSendItsSenderBeganFinishesBeforeWhatFollows(t *testing.T) {
+	p := stalledPair(t)
+	ctx := testCtx(t)
+	large := patterned(32 << 20) // more than loopback's socket buffers hold
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- p.server.Send(ctx, large, frames.OpBinary) }()
+	leftToWriter(t, p.server)
+	// A ping goes ahead of queued data, but not into the middle of a
+	// frame; the close frame follows everything.
+	if err := p.server.SendPing(ctx, []byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	closeDone := make(chan error, 1)
+	go func() { closeDone <- p.server.Close(frames.CloseNormal, "") }()
+	for _, s := range []string{"one", "two"} {
+		if m := mustReceive(t, p.client); m.String() != s {
+			t.Fatalf("got %q, want %q", m.Data, s)
+		}
+	}
+	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, large) {
+		t.Fatalf("large message of %d bytes differs from the one sent", len(m.Data))
+	}
+	if err := <-sendDone; err != nil {
+		t.Fatal(err)
+	}
+	var ce *CloseError
+	if _, err := p.client.Receive(ctx); !errors.As(err, &ce) || ce.Code != frames.CloseNormal {
+		t.Fatalf("after the large message: %v, want the server's close (1000)", err)
+	}
+	if err := <-closeDone; err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+}
+
+func TestLargeSendItsSenderBeganIsNotWithdrawn(t *testing.T) {
+	p := stalledPair(t)
+	large := patterned(32 << 20)
+	want := bytes.Clone(large)
+	short, cancel := context.WithCancel(testCtx(t))
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- p.server.Send(short, large, frames.OpBinary) }()
+	leftToWriter(t, p.server)
+	cancel()
+	if err := <-sendDone; err != nil {
+		t.Fatalf("Send of a frame partly written, cancelled = %v, want nil (it is finished from a copy)", err)
+	}
+	for i := range large {
+		large[i] = 0xff // the caller may reuse its slice at once
+	}
+	for range 2 {
+		mustReceive(t, p.client)
+	}
+	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, want) {
+		t.Fatalf("large message of %d bytes differs from the one sent", len(m.Data))
+	}
+}
+
+func TestTakeHandsOverTheRestOfAFrameItsSenderBeganAlone(t *testing.T) {
+	var mb mailbox
+	mb.init(false, 1<<20)
+	d := &direct{data: []byte("rest of the payload"), started: true, done: make(chan error, 1)}
+	mb.direct = d
+	ctx := context.Background()
+	if err := mb.put(ctx, frames.Header{Fin: true, Opcode: frames.OpPing}, nil, controlFrame); err != nil {
+		t.Fatal(err)
+	}
+	if err := mb.put(ctx, frames.Header{Fin: true, Opcode: frames.OpClose}, nil, closeFrame); err != nil {
+		t.Fatal(err)
+	}
+	urgent, pending, got, closeIn, _ := mb.take()
+	if got != d || urgent != nil || pending != nil || closeIn {
+		t.Fatalf("take = urgent %d bytes, pending %d bytes, direct %v, close %v; want the started frame alone", urgent.len(), pending.len(), got != nil, closeIn)
+	}
+	mb.finishDirect(d, nil)
+	if err := <-d.done; err != nil {
+		t.Fatal(err)
+	}
+	urgent, pending, got, closeIn, _ = mb.take()
+	if got != nil || urgent.len() == 0 || pending.len() == 0 || !closeIn {
+		t.Fatalf("then take = urgent %d bytes, pending %d bytes, direct %v, close %v; want the ping, then the close", urgent.len(), pending.len(), got != nil, closeIn)
+	}
+}

@@ -13,7 +13,9 @@
 //     soon as Send returns; the writer takes everything queued and writes it
 //     in one system call. Messages sent on [Conn.Out] are encoded by the
 //     writer itself. (A server's message of 256 KiB or more over TCP is
-//     written from the caller's slice, not copied, while Send waits.)
+//     written from the caller's slice, not copied, while Send waits; when
+//     the writer is idle, by the caller itself, as far as the socket takes
+//     it.)
 //   - the controller owns the state machine: it answers pings, echoes a
 //     received close, runs the closing handshake and its timeout, fails the
 //     connection with 1002, 1007 or 1009 on a violation, sends keep-alive
@@ -32,6 +34,26 @@
 // close_timeout is [DefaultCloseTimeout]. Timeouts are contexts: a call whose
 // context ends returns the context's error and loses nothing, so the
 // connection stays usable.
+//
+// # One message at a time
+//
+// Handing a message from one goroutine to another costs more than its
+// system calls when messages come one at a time (request and response):
+// the Go scheduler wakes a second thread for each hand-off, which finds
+// nothing to do. So a connection answering one message at a time hands
+// off none. A Send made while the writer is idle, with nothing queued and
+// no received message waiting to be answered, writes its frame itself
+// (what the socket does not take goes to the writer, first in line); a
+// burst of Sends is still queued and written by the writer in one system
+// call. And a Receive whose context can never end (context.Background)
+// and which finds no message waiting is lent the socket by the reader, at
+// a frame boundary: it then waits for the socket and reads and checks
+// frames itself, with the reader's state and code, keeping the socket for
+// its next call. The reader takes it back once no Receive has read it for
+// 20 to 40 ms (until then, control frames wait), and at once when Receive with a
+// context that can end, NextReader or the closing handshake needs it, when
+// a close frame arrives, when reading fails, and when the connection ends.
+// Either way exactly one goroutine reads, and one writes, at a time.
 //
 // # Backpressure
 //
@@ -74,7 +96,10 @@
 //
 // The reader's buffer and the mailbox's buffers are borrowed from a pool
 // while they hold bytes and given back once they are empty: an idle
-// connection holds none. A received [Message] is the receiver's; giving it
+// connection holds none. Nor does it hold Out's queue until Out is first
+// called, and its three goroutines wait in shallow frames, so that their
+// stacks keep Go's smallest size (a goroutine's stack, once grown, stays
+// as large as its deepest call was). A received [Message] is the receiver's; giving it
 // back with [Message.Release] once done with it lets later messages reuse
 // its memory.
 //

@@ -2,8 +2,10 @@ package conn
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wsactor/wsactor/frames"
 )
@@ -42,6 +44,75 @@ type mailbox struct {
 	direct     *direct // a large frame sent from its sender's slice, until written
 	after      *buffer // frames queued behind direct before the writer takes it
 	closeAfter bool    // the close frame is in after
+
+	// Who writes the socket: the writer between take and idle (busy), or
+	// a sender writing its own large frame while the writer is idle
+	// (owned); never both.
+	busy     bool
+	owned    bool
+	writeErr error // a sender's own write failed with it
+
+	// For a sender's own write of a small data frame (writeOwnFrame):
+	// the socket, and what says that more received messages are about to
+	// be answered, which the writer had better batch.
+	raw    *rawWriter
+	inbox  chan Message // the connection's In: messages not yet received
+	unread *atomic.Bool // the reader holds bytes of frames not yet decoded
+}
+
+// ownable reports whether a data frame may be written by its sender
+// (writeOwnFrame): the writer is idle, nothing is queued, and no received
+// message is waiting to be answered, so that the sender is not about to
+// queue another frame for the writer to batch with it. The caller holds
+// mu.
+func (mb *mailbox) ownable() bool {
+	return mb.raw != nil && !mb.busy && !mb.owned && mb.pending == nil && mb.urgent == nil &&
+		mb.direct == nil && len(mb.inbox) == 0 && !mb.unread.Load()
+}
+
+// writeOwnFrame writes a frame of need bytes, encoded by add, from its
+// sender's goroutine, as much as the socket takes without waiting: a
+// lone message (an answer in a request-response exchange) then costs no
+// hand-off to the writer. What the socket does not take goes to the
+// writer, ahead of everything queued meanwhile. The caller holds mu,
+// which writeOwnFrame releases.
+func (mb *mailbox) writeOwnFrame(need int, add func([]byte) []byte) error {
+	buf := getBuffer(need)
+	buf.b = add(buf.b) // under mu, as for any frame: compression context takeover depends on it
+	mb.owned = true
+	mb.mu.Unlock()
+	n, err := mb.raw.writeSome(buf.b)
+	mb.mu.Lock()
+	mb.owned = false
+	if err != nil {
+		putBuffer(buf)
+		if mb.writeErr == nil {
+			mb.writeErr = fmt.Errorf("websocket: write: %w", err)
+		}
+		mb.mu.Unlock()
+		mb.stop(mb.writeErr) // the writer ends with writeErr
+		return err
+	}
+	queued := mb.pending != nil || mb.urgent != nil
+	if n < len(buf.b) {
+		// The socket is full. The rest of the frame goes first: urgent
+		// is written before pending.
+		rest := getBuffer(len(buf.b) - n + mb.urgent.len())
+		rest.b = append(rest.b, buf.b[n:]...)
+		if mb.urgent != nil {
+			rest.b = append(rest.b, mb.urgent.b...)
+			putBuffer(mb.urgent)
+		}
+		mb.urgent = rest
+		queued = true
+	}
+	putBuffer(buf)
+	mb.freeSpace()
+	mb.mu.Unlock()
+	if queued {
+		mb.signal()
+	}
+	return nil
 }
 
 func (mb *mailbox) init(client bool, limit int) {
@@ -109,6 +180,9 @@ func (mb *mailbox) enqueue(ctx context.Context, need int, kind frameKind, wait b
 		if err := mb.waitSpace(ctx); err != nil {
 			return err
 		}
+	}
+	if kind == dataFrame && mb.ownable() {
+		return mb.writeOwnFrame(need, add)
 	}
 	switch {
 	case kind == controlFrame:
@@ -185,18 +259,42 @@ func (mb *mailbox) encode(dst []byte, h frames.Header, payload []byte) []byte {
 
 // take hands the writer everything queued: urgent frames first, then
 // pending, then a large frame's payload to write from its sender's slice
-// (pending then ends with its header), and whether pending carries the
-// close frame. Any of them may be nil; the writer gives the buffers back
-// to the pool once written and ends d with finishDirect.
-func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn bool) {
+// (pending then ends with the frame's head), and whether pending carries the
+// close frame; or, once the mailbox is stopped, stopped. Any of them may
+// be nil; the writer gives the buffers back to the pool once written,
+// ends d with finishDirect and, when it took anything, calls idle once it
+// is written. While a sender writes its own large frame (see putDirect)
+// take hands over nothing: the sender wakes the writer when it is done.
+func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn, stopped bool) {
 	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	switch {
+	case mb.err != nil:
+		return nil, nil, nil, false, true
+	case mb.owned:
+		return nil, nil, nil, false, false
+	case mb.directWaiting() && mb.direct.started:
+		// The rest of a frame its sender began to write: nothing may go
+		// before it. What was queued meanwhile waits in after and urgent.
+		d = mb.direct
+		d.taken = true
+		mb.pending, mb.closeIn = mb.after, mb.closeAfter
+		mb.after, mb.closeAfter = nil, false
+		if mb.pending != nil || mb.urgent != nil {
+			mb.signal()
+		}
+		mb.busy = true
+		mb.freeSpace()
+		return nil, nil, d, false, false
+	}
 	urgent, pending, closeIn = mb.urgent, mb.pending, mb.closeIn
 	mb.urgent, mb.pending, mb.closeIn = nil, nil, false
 	if mb.directWaiting() {
 		d = mb.direct
 		d.taken = true
-		pending = appendBuffer(pending, len(d.hdr))
-		pending.b = append(pending.b, d.hdr...)
+		pending = appendBuffer(pending, len(d.rest))
+		pending.b = append(pending.b, d.rest...)
+		d.freeHead() // written with pending
 		// What was queued behind d is next.
 		mb.pending, mb.closeIn = mb.after, mb.closeAfter
 		mb.after, mb.closeAfter = nil, false
@@ -204,13 +302,30 @@ func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn bool) {
 			mb.signal()
 		}
 	}
+	mb.busy = urgent != nil || pending != nil || d != nil
 	mb.freeSpace()
-	mb.mu.Unlock()
-	return urgent, pending, d, closeIn
+	return urgent, pending, d, closeIn, false
 }
 
-// stop makes every later put fail with err and wakes every waiter.
+// idle says the writer has written what it took.
+func (mb *mailbox) idle() {
+	mb.mu.Lock()
+	mb.busy = false
+	mb.mu.Unlock()
+}
+
+// failed returns the error a sender's own write failed with, if one did:
+// the writer ends with it, as if its own write had failed.
+func (mb *mailbox) failed() error {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.writeErr
+}
+
+// stop makes every later put fail with err and wakes every waiter, the
+// writer included.
 func (mb *mailbox) stop(err error) {
+	defer mb.signal()
 	mb.mu.Lock()
 	if mb.err == nil {
 		mb.err = err
@@ -222,6 +337,7 @@ func (mb *mailbox) stop(err error) {
 	if d := mb.direct; d != nil && !d.taken {
 		// Its sender waits; the writer will never take it.
 		mb.direct = nil
+		d.freeHead()
 		d.mu.Lock()
 		d.finished = true
 		d.mu.Unlock()

@@ -14,16 +14,24 @@ import (
 // (syscall.RawConn), so that a read that finds nothing to read can give
 // the read buffer back to the pool before it waits for the socket: an
 // idle connection then holds no read buffer, at no extra system call.
+//
+// The buffer is taken from the pool in fill, not inside RawConn.Read's
+// callback: the pool's slow path (a new buffer) is deep, and the reader's
+// stack, which every idle connection keeps, is as large as its deepest
+// call ever was. The read that finds nothing and the wait for the socket
+// stay in one RawConn.Read, which would otherwise lose a wakeup that
+// arrives between them.
 type rawReader struct {
 	nc      net.Conn
 	rc      syscall.RawConn
-	attempt func(fd uintptr) bool // r.read1, made once
+	attempt func(fd uintptr) bool // one read, made once
 
 	// One read's arguments and results, for attempt.
-	in  *inbuf // fill: read into in's buffer, taking it from the pool
-	dst []byte // read: read into dst
-	n   int
-	err error
+	in      *inbuf // fill: read into in's buffer
+	dst     []byte // read: read into dst
+	n       int
+	err     error
+	needBuf bool // attempt found in without a buffer: fill takes one and reads again
 }
 
 // newRawReader returns a rawReader for nc if it is a *net.TCPConn or a
@@ -53,21 +61,32 @@ func newRawReader(nc net.Conn) *rawReader {
 // no unread byte, the buffer goes back to the pool.
 func (r *rawReader) fill(b *inbuf) (int, error) {
 	r.in = b
-	n, err := r.run()
+	for {
+		if b.buf == nil {
+			b.acquire()
+		}
+		if err := r.rc.Read(r.attempt); err != nil {
+			r.in = nil
+			return 0, err // the socket is closed
+		}
+		if !r.needBuf {
+			break
+		}
+		// The buffer went back while the socket had nothing; it has now.
+		r.needBuf = false
+	}
 	r.in = nil
+	n, err := r.n, r.err
+	r.n, r.err = 0, nil
 	return n, err
 }
 
-// read reads into p.
+// read reads into p, waiting for the socket while it has nothing.
 func (r *rawReader) read(p []byte) (int, error) {
 	r.dst = p
-	n, err := r.run()
+	err := r.rc.Read(r.attempt)
 	r.dst = nil
-	return n, err
-}
-
-func (r *rawReader) run() (int, error) {
-	if err := r.rc.Read(r.attempt); err != nil {
+	if err != nil {
 		return 0, err // the socket is closed
 	}
 	n, err := r.n, r.err
@@ -81,7 +100,8 @@ func (r *rawReader) read1(fd uintptr) bool {
 	p := r.dst
 	if b := r.in; b != nil {
 		if b.buf == nil {
-			b.acquire()
+			r.needBuf = true
+			return true
 		}
 		p = b.buf.b[b.w:]
 	}

@@ -15,17 +15,23 @@ import (
 type eventKind uint8
 
 const (
-	evPing  eventKind = iota // a ping arrived: answer it
-	evClose                  // a close frame arrived
-	evEnd                    // the reader stopped: err says why
+	evPing         eventKind = iota // reader: a ping arrived, answer it
+	evClose                         // reader: a close frame arrived
+	evEnd                           // reader: it stopped, err says why
+	evCloseRequest                  // a closer: send a close frame with payload, answer on result
+	evInvalid                       // writer: a message on Out could not be sent, err says why
+	evCloseWritten                  // writer: our close frame is on the wire
 )
 
+// An event is what the other actors and closers tell the controller, on
+// the one channel it waits on.
 type event struct {
 	kind    eventKind
-	payload []byte // ping payload
 	code    frames.CloseCode
+	payload []byte // evPing: the ping's payload; evCloseRequest: the close frame's
 	reason  string
-	err     error // evEnd: a *protocolError, a read error or io.EOF
+	err     error      // evEnd: a *protocolError, a read error or io.EOF; evInvalid
+	result  chan error // evCloseRequest: nil once the close frame is queued, or why not
 }
 
 // reader is the reader actor's state. Only the reader goroutine touches it.
@@ -46,12 +52,18 @@ type reader struct {
 
 	// Receive-queue accounting: the sizes of the messages handed to c.in
 	// that may still be in it, oldest first.
-	sizes       []int
-	first, n    int
-	queued      int64
-	maxQueued   int64
-	poll        *time.Timer
-	scratch     []byte
+	sizes     []int
+	first, n  int
+	queued    int64
+	maxQueued int64
+	poll      *time.Timer
+	scratch   []byte
+
+	// Lending the socket to Receive (see lender).
+	ctx         context.Context // the actors' context, for a Receive's reading
+	lent        bool            // a Receive reads: deliver hands it the message
+	got         bool            // the message for that Receive is in gotMsg
+	gotMsg      Message
 	controlData [125]byte
 }
 
@@ -70,7 +82,8 @@ func newReader(c *Conn, br *inbuf) *reader {
 // on the stack of every idle connection, and a goroutine's stack, once
 // grown, is as large as its deepest call ever was.
 func (r *reader) run(ctx context.Context) error {
-	defer close(r.c.readerDone) // last: the goroutine ends right after it
+	defer r.c.actors.Done() // last: the goroutine ends right after it
+	ctx.Done()              // made here, not in a deep wait
 	r.finish(ctx, r.loop(ctx))
 	return nil
 }
@@ -89,11 +102,11 @@ func (r *reader) finish(ctx context.Context, err error) {
 		r.poll.Stop()
 	}
 	if ctx.Err() == nil {
-		r.report(ctx, event{kind: evEnd, err: err})
+		r.report(ctx, &event{kind: evEnd, err: err})
 	}
 }
 
-func (r *reader) report(ctx context.Context, ev event) {
+func (r *reader) report(ctx context.Context, ev *event) {
 	select {
 	case r.c.events <- ev:
 	case <-ctx.Done():
@@ -101,36 +114,86 @@ func (r *reader) report(ctx context.Context, ev event) {
 }
 
 func (r *reader) loop(ctx context.Context) error {
+	r.ctx = ctx
 	for {
-		h, err := r.br.readHeader()
-		if err != nil {
-			if errors.Is(err, frames.ErrLengthOverflow) {
-				return violation(frames.CloseProtocolError, "frame length has its most significant bit set")
-			}
-			return err
-		}
-		r.c.activity.Add(1)
-		if r.closed {
-			if err := r.discard(h.Length); err != nil {
+		if r.lendable() {
+			if err := r.lend(); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := r.check(h); err != nil {
-			return err
-		}
-		if h.Opcode.IsControl() {
-			err = r.control(ctx, h)
 		} else {
-			err = r.data(ctx, h)
-		}
-		if err != nil {
-			return err
+			r.fillIfEmpty()
+			if err := r.step(ctx); err != nil {
+				return err
+			}
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
 	}
+}
+
+// fillIfEmpty reads the socket when nothing is buffered: the wait of an
+// idle connection, here rather than deeper in step, because a goroutine's
+// stack, once grown, is as large as its deepest call was. (Run by the
+// reader, or by a Receive it lent the socket to.)
+//
+//go:noinline
+func (r *reader) fillIfEmpty() {
+	if r.br.r == r.br.w && r.br.err == nil {
+		r.br.fill()
+	}
+}
+
+// step reads one frame and handles it.
+func (r *reader) step(ctx context.Context) error {
+	h, err := r.br.readHeader()
+	if err != nil {
+		if errors.Is(err, frames.ErrLengthOverflow) {
+			return violation(frames.CloseProtocolError, "frame length has its most significant bit set")
+		}
+		return err
+	}
+	r.c.activity.Add(1)
+	if r.closed {
+		return r.discard(h.Length)
+	}
+	if err := r.check(h); err != nil {
+		return err
+	}
+	if h.Opcode.IsControl() {
+		return r.control(ctx, h)
+	}
+	return r.data(ctx, h)
+}
+
+// next is the reader's work for a Receive it lent the socket to (see
+// lender), run by that Receive's goroutine: it reads frames until a data
+// message is whole, in r.gotMsg. false says the reader should go on
+// itself: a close frame arrived, a NextReader call waits for the next
+// message, the connection is ending, or reading failed with err.
+func (r *reader) next() (bool, error) {
+	r.lent = true
+	for {
+		if r.op == 0 && r.c.streamWaiters.Load() > 0 {
+			break
+		}
+		if err := r.step(r.ctx); err != nil {
+			r.lent = false
+			return false, err
+		}
+		if r.got || r.closed || r.ctx.Err() != nil {
+			break
+		}
+	}
+	r.lent = false
+	return r.got, nil
+}
+
+// message takes the message next read.
+func (r *reader) message() Message {
+	m := r.gotMsg
+	r.got, r.gotMsg = false, Message{}
+	return m
 }
 
 // check enforces RFC 6455 sections 5.2 to 5.5 on a frame header.
@@ -180,7 +243,7 @@ func (r *reader) control(ctx context.Context, h frames.Header) error {
 	}
 	switch h.Opcode {
 	case frames.OpPing:
-		r.report(ctx, event{kind: evPing, payload: slices.Clone(p)})
+		r.report(ctx, &event{kind: evPing, payload: slices.Clone(p)})
 	case frames.OpClose:
 		code, reason, err := frames.ParseClose(p)
 		if errors.Is(err, frames.ErrInvalidUTF8) {
@@ -189,7 +252,7 @@ func (r *reader) control(ctx context.Context, h frames.Header) error {
 			return &protocolError{code: frames.CloseProtocolError, err: err}
 		}
 		r.closed = true
-		r.report(ctx, event{kind: evClose, code: code, reason: reason})
+		r.report(ctx, &event{kind: evClose, code: code, reason: reason})
 	}
 	return nil // a pong only counts as activity
 }
@@ -293,7 +356,31 @@ func (r *reader) accept(h frames.Header, pos *int, p []byte) error {
 // deliver hands a message to the user, holding it back while the queue is
 // over its byte bound: then the reader reads nothing more from the socket.
 func (r *reader) deliver(ctx context.Context, m Message) error {
+	r.c.unread.Store(r.br.r < r.br.w)
+	if r.lent {
+		r.gotMsg, r.got = m, true // for next
+		return nil
+	}
 	r.account()
+	if r.queued == 0 || r.queued+int64(len(m.Data)) <= r.maxQueued {
+		select {
+		case r.c.in <- m:
+			r.sent(len(m.Data))
+			return nil
+		default:
+		}
+	}
+	return r.deliverWait(ctx, m)
+}
+
+// deliverWait is deliver when the user is behind: it waits for room under
+// both bounds. It is not inlined into deliver, whose frame is on the
+// reader's stack at every message: select with a wait is deep, and the
+// reader's stack, which every idle connection keeps, is as large as its
+// deepest call ever was.
+//
+//go:noinline
+func (r *reader) deliverWait(ctx context.Context, m Message) error {
 	for r.queued > 0 && r.queued+int64(len(m.Data)) > r.maxQueued {
 		// Receive signals drained; a user of In does not, so look again
 		// shortly.
@@ -315,10 +402,15 @@ func (r *reader) deliver(ctx context.Context, m Message) error {
 	case <-ctx.Done():
 		return nil
 	}
-	r.sizes[(r.first+r.n)%len(r.sizes)] = len(m.Data)
-	r.n++
-	r.queued += int64(len(m.Data))
+	r.sent(len(m.Data))
 	return nil
+}
+
+// sent counts a message of n bytes handed to c.in.
+func (r *reader) sent(n int) {
+	r.sizes[(r.first+r.n)%len(r.sizes)] = n
+	r.n++
+	r.queued += int64(n)
 }
 
 // account forgets the sizes of the messages the user has taken from c.in:

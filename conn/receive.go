@@ -19,21 +19,43 @@ func (c *Conn) In() <-chan Message { return c.in }
 // error and loses nothing: the connection stays usable and the next call
 // gets the next message. Once the connection has ended and every message
 // received before has been returned, Receive returns a *CloseError.
+//
+// A Receive whose context can never end (context.Background, whose Done is
+// nil) may read the socket itself, in place of the reader: see "One
+// message at a time" in the package documentation.
 func (c *Conn) Receive(ctx context.Context) (Message, error) {
 	if err := c.receivable(ctx); err != nil {
 		return Message{}, err
 	}
+	if ctx.Done() == nil && c.rd != nil {
+		return c.receiveLent()
+	}
+	return c.receiveIn(ctx)
+}
+
+// receiveIn is Receive's wait for a message on In.
+//
+//go:noinline
+func (c *Conn) receiveIn(ctx context.Context) (Message, error) {
+	if c.rd != nil {
+		c.lend.reclaim() // this Receive may end: the reader reads
+	}
 	select {
 	case m, ok := <-c.in:
-		if !ok {
-			<-c.done
-			return Message{}, c.Err()
-		}
-		c.signalDrained()
-		return m, nil
+		return c.received(m, ok)
 	case <-ctx.Done():
 		return Message{}, ctx.Err()
 	}
+}
+
+// received is what Receive returns for what it took from In.
+func (c *Conn) received(m Message, ok bool) (Message, error) {
+	if !ok {
+		<-c.done
+		return Message{}, c.Err()
+	}
+	c.signalDrained()
+	return m, nil
 }
 
 func (c *Conn) receivable(ctx context.Context) error {

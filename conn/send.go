@@ -21,7 +21,18 @@ import (
 //	case c.Out() <- msg:
 //	case <-c.Done():
 //	}
-func (c *Conn) Out() chan<- Message { return c.out }
+func (c *Conn) Out() chan<- Message {
+	if p := c.out.Load(); p != nil {
+		return *p
+	}
+	// Made on first use: a connection driven through Send holds none.
+	c.outOnce.Do(func() {
+		out := make(chan Message, defaultOutQueueMessages)
+		c.out.Store(&out)
+		c.mb.signal() // the writer takes from it from now on
+	})
+	return *c.out.Load()
+}
 
 // Send sends data as a single-frame message with opcode op: frames.OpText
 // (also what op 0 means, as in lua-http), frames.OpBinary, or any other
@@ -31,12 +42,13 @@ func (c *Conn) Out() chan<- Message { return c.out }
 // mailbox is full Send waits for room or for ctx; a Send whose ctx ends has
 // sent nothing.
 //
-// A server's message of 256 KiB or more over TCP is not copied: the writer
-// sends it from data itself, and Send returns once it is written, so the
-// caller may still reuse data as soon as Send returns. If ctx ends before
-// the writer gets to it, nothing is sent; if it ends while the writer is
-// sending it, Send copies what is left, returns nil and the writer
-// finishes from the copy.
+// A server's message of 256 KiB or more over TCP is not copied: it is
+// sent from data itself (by Send's own goroutine when the writer is idle,
+// as far as the socket takes it, and by the writer otherwise), and Send
+// returns once it is written, so the caller may still reuse data as soon
+// as Send returns. If ctx ends before any of it is written, nothing is
+// sent; if it ends while the writer is sending it, Send copies what is
+// left, returns nil and the writer finishes from the copy.
 func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 	if op == 0 {
 		op = frames.OpText
@@ -54,8 +66,8 @@ func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 		}
 		kind = controlFrame
 	}
-	if kind == dataFrame && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data))) {
-		return c.mb.putDirect(ctx, frames.Header{Fin: true, Opcode: op}, data)
+	if kind == dataFrame && !c.client && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data))) {
+		return c.mb.putDirect(ctx, frames.Header{Fin: true, Opcode: op}, data, c.rawW)
 	}
 	return c.putMessage(ctx, op, data, kind, true)
 }

@@ -79,27 +79,15 @@ func (c *Conn) Accept(ctx context.Context, opts AcceptOptions) error {
 		c.finishUnconnected(&CloseError{Code: 1006, Err: err})
 		return err
 	}
-	header := http.Header{
-		"Upgrade":              {"websocket"},
-		"Connection":           {"Upgrade"},
-		"Sec-Websocket-Accept": {handshake.AcceptKey(c.hsReq.Key)},
-	}
-	if protocol != "" {
-		header.Set("Sec-WebSocket-Protocol", protocol)
-	}
+	c.accepted = acceptedResponse{accept: handshake.AcceptKey(c.hsReq.Key), protocol: protocol, extra: opts.Header.Clone()}
 	if exts != nil {
-		header.Set("Sec-WebSocket-Extensions", handshake.FormatExtensions(exts))
-	}
-	for k, v := range opts.Header {
-		if _, own := header[http.CanonicalHeaderKey(k)]; !own {
-			header[http.CanonicalHeaderKey(k)] = v
-		}
+		c.accepted.extensions = handshake.FormatExtensions(exts)
 	}
 	// The connection reads the socket itself, not through net/http's
 	// buffer, which it leaves behind; bytes the client sent right behind
 	// its request may sit there, and are read first.
 	early, _ := brw.Reader.Peek(brw.Reader.Buffered())
-	c.start(nc, early, protocol, header)
+	c.start(nc, early, protocol)
 	// Hold nothing of net/http's: the connection outlives the request.
 	c.w, c.hsReq = nil, nil
 	return nil
@@ -118,4 +106,39 @@ func Upgrade(w http.ResponseWriter, r *http.Request, accept AcceptOptions, opts 
 		return nil, err
 	}
 	return c, nil
+}
+
+// acceptedResponse is what a server's ResponseHeader rebuilds the headers
+// of its handshake response from, rather than keep them as an http.Header
+// on every connection.
+type acceptedResponse struct {
+	accept     string // Sec-WebSocket-Accept
+	protocol   string
+	extensions string
+	extra      http.Header // AcceptOptions.Header
+}
+
+// header returns the headers of the handshake response, nil before one
+// was sent.
+func (a *acceptedResponse) header() http.Header {
+	if a.accept == "" {
+		return nil
+	}
+	h := http.Header{
+		"Upgrade":              {"websocket"},
+		"Connection":           {"Upgrade"},
+		"Sec-Websocket-Accept": {a.accept},
+	}
+	if a.protocol != "" {
+		h.Set("Sec-WebSocket-Protocol", a.protocol)
+	}
+	if a.extensions != "" {
+		h.Set("Sec-WebSocket-Extensions", a.extensions)
+	}
+	for k, v := range a.extra {
+		if _, own := h[http.CanonicalHeaderKey(k)]; !own {
+			h[http.CanonicalHeaderKey(k)] = v
+		}
+	}
+	return h
 }

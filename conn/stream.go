@@ -73,7 +73,7 @@ func (s *readStream) finish(err error) {
 // offerStream gives the message that starts now to a NextReader call, if
 // one is waiting at this instant; otherwise the message is assembled whole.
 func (r *reader) offerStream(op frames.Opcode) *readStream {
-	if r.c.streamWaiters.Load() == 0 {
+	if r.lent || r.c.streamWaiters.Load() == 0 {
 		return nil
 	}
 	s := &readStream{
@@ -150,6 +150,7 @@ func (c *Conn) NextReader(ctx context.Context) (frames.Opcode, io.ReadCloser, er
 	}
 	c.streamWaiters.Add(1)
 	defer c.streamWaiters.Add(-1)
+	c.lend.reclaim() // the reader offers streams, a Receive reading in its place does not
 	select {
 	case m, ok := <-c.in:
 		return c.wholeReader(m, ok)
@@ -227,7 +228,7 @@ func (w *writeStream) Close() error {
 	defer w.c.mb.closeStream()
 	if w.text && !w.utf8.Complete() {
 		err := fmt.Errorf("%w: text message ends inside a UTF-8 sequence", ErrInvalidMessage)
-		w.c.reportInvalid(err)
+		w.c.notify(&event{kind: evInvalid, err: err})
 		return err
 	}
 	return w.c.mb.put(w.ctx, frames.Header{Fin: true, Opcode: w.op}, nil, streamFrame)

@@ -14,57 +14,120 @@ const maxOutBatch = 64
 // writeLoop is the writer actor. It owns the write half of the socket: it
 // waits for the mailbox to fill (or for messages on Out, which it encodes
 // itself), then writes everything queued in as few system calls as it can.
+// Its frame is on the stack of every idle connection: the work is in
+// methods of their own, not inlined, to keep it small.
 func (c *Conn) writeLoop(ctx context.Context) error {
-	defer close(c.writerDone)
+	defer c.actors.Done()
 	for {
-		out := c.out
-		if c.mb.streaming() {
-			out = nil // a NextWriter message is open: Out's messages wait
-		}
-		select {
-		case <-c.mb.wake:
-		case m := <-out:
-			c.encodeOut(m)
-		drain:
-			for range maxOutBatch - 1 {
-				select {
-				case m := <-out:
-					c.encodeOut(m)
-				default:
-					break drain
-				}
+		if out := c.outQueue(); out != nil {
+			if !c.waitOut(ctx, out) {
+				c.mb.stop(ErrClosed)
+				return nil
 			}
-		case <-ctx.Done():
-			c.mb.stop(ErrClosed)
-			return nil
+		} else {
+			// The controller's teardown stops the mailbox, which wakes
+			// the writer too.
+			<-c.mb.wake
 		}
-		urgent, pending, d, closeIn := c.mb.take()
-		err := c.write(urgent)
-		if err == nil {
-			err = c.write(pending)
-		}
-		putBuffer(urgent)
-		putBuffer(pending)
-		if d != nil {
-			if err == nil {
-				err = c.rawW.write(d)
-			}
-			c.mb.finishDirect(d, err)
-		}
-		if err != nil {
-			err = fmt.Errorf("websocket: write: %w", err)
-			c.mb.stop(err)
+		if stopped, err := c.flush(ctx); stopped || err != nil {
 			return err
 		}
-		if closeIn {
-			close(c.closeWritten)
+	}
+}
+
+// waitOut is the writer's wait once Out is in use: for the mailbox, or for
+// messages on out, which it encodes. It returns false once ctx ends.
+//
+//go:noinline
+func (c *Conn) waitOut(ctx context.Context, out chan Message) bool {
+	select {
+	case <-c.mb.wake:
+	case m := <-out:
+		c.encodeOuts(ctx, m, out)
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
+// outQueue returns the channel the writer takes messages from: Out's, or
+// nil while there is none or a NextWriter message is open (Out's messages
+// then wait).
+//
+//go:noinline
+func (c *Conn) outQueue() chan Message {
+	p := c.out.Load()
+	if p == nil || c.mb.streaming() {
+		return nil
+	}
+	return *p
+}
+
+// encodeOuts encodes m, and up to maxOutBatch-1 more messages already
+// waiting on out, into the mailbox.
+//
+//go:noinline
+func (c *Conn) encodeOuts(ctx context.Context, m Message, out chan Message) {
+	c.encodeOut(ctx, m)
+	for range maxOutBatch - 1 {
+		select {
+		case m := <-out:
+			c.encodeOut(ctx, m)
+		default:
+			return
 		}
 	}
+}
+
+// flush writes everything queued in the mailbox. It says whether the
+// mailbox is stopped, the writer's cue to end.
+//
+//go:noinline
+func (c *Conn) flush(ctx context.Context) (stopped bool, err error) {
+	urgent, pending, d, closeIn, stopped := c.mb.take()
+	if stopped {
+		return true, c.mb.failed()
+	}
+	if urgent == nil && pending == nil && d == nil {
+		return false, nil
+	}
+	err = c.write(urgent)
+	if err == nil {
+		err = c.write(pending)
+	}
+	putBuffer(urgent)
+	putBuffer(pending)
+	if d != nil {
+		if err == nil {
+			err = c.rawW.write(d)
+		}
+		c.mb.finishDirect(d, err)
+	}
+	c.mb.idle()
+	if err != nil {
+		return true, c.writeFailed(err)
+	}
+	if closeIn {
+		c.tell(ctx, &event{kind: evCloseWritten})
+	}
+	return false, nil
+}
+
+// writeFailed stops the mailbox when a write fails, and says why.
+//
+//go:noinline
+func (c *Conn) writeFailed(err error) error {
+	err = fmt.Errorf("websocket: write: %w", err)
+	c.mb.stop(err)
+	return err
 }
 
 func (c *Conn) write(buf *buffer) error {
 	if buf.len() == 0 {
 		return nil
+	}
+	if c.rawW != nil {
+		return c.rawW.writeBytes(buf.b)
 	}
 	_, err := c.netConn.Write(buf.b)
 	return err
@@ -72,13 +135,13 @@ func (c *Conn) write(buf *buffer) error {
 
 // encodeOut queues a message that arrived on Out. An invalid one is not
 // sent: the controller fails the connection with 1011 and says why.
-func (c *Conn) encodeOut(m Message) {
+func (c *Conn) encodeOut(ctx context.Context, m Message) {
 	op := m.Opcode
 	if op == 0 {
 		op = frames.OpText
 	}
 	if err := checkMessage(op, m.Data); err != nil {
-		c.reportInvalid(fmt.Errorf("message on Out: %w", err))
+		c.tell(ctx, &event{kind: evInvalid, err: fmt.Errorf("message on Out: %w", err)})
 		return
 	}
 	// After the close frame put refuses data (ErrCloseSent): the message
@@ -99,11 +162,20 @@ func checkMessage(op frames.Opcode, data []byte) error {
 	return nil
 }
 
-// reportInvalid tells the controller to fail the connection with 1011
-// because of a message that could not be sent.
-func (c *Conn) reportInvalid(err error) {
+// notify sends ev to the controller from outside the actors, unless the
+// connection is over.
+func (c *Conn) notify(ev *event) {
 	select {
-	case c.invalid <- err:
-	default:
+	case c.events <- ev:
+	case <-c.done:
+	}
+}
+
+// tell sends ev to the controller from the writer, unless the connection
+// is ending.
+func (c *Conn) tell(ctx context.Context, ev *event) {
+	select {
+	case c.events <- ev:
+	case <-ctx.Done():
 	}
 }

@@ -25,6 +25,7 @@ func Echo(nc net.Conn, early []byte) error {
 	defer nc.Close()
 	buf := make([]byte, max(initialBuffer, len(early)))
 	n := copy(buf, early)
+	filled := false // the last read filled buf
 	var out []byte
 	for {
 		// Echo every whole frame in buf[:n].
@@ -59,9 +60,10 @@ func Echo(nc net.Conn, early []byte) error {
 			return nil
 		}
 		n = copy(buf, buf[start:n])
-		buf = grow(buf, n)
+		buf = grow(buf, n, filled)
 		m, err := nc.Read(buf[n:])
 		n += m
+		filled = n == len(buf)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
@@ -89,17 +91,21 @@ func reply(out []byte, h header, payload []byte) ([]byte, bool) {
 	return out, false
 }
 
-// grow returns a buffer with room to read into after its first n bytes:
-// doubled (up to maxBuffer, or to hold a whole large frame) when full.
-func grow(buf []byte, n int) []byte {
-	need := len(buf)
-	if n == len(buf) {
-		need = min(2*len(buf), maxBuffer)
-		if h, ok, _ := parseHeader(buf[:n]); ok {
-			need = max(need, h.size+int(min(h.length, MaxFrame)))
-		}
-		need = max(need, n+1)
+// grow returns a buffer with room to read into after its first n bytes
+// (the start of a frame not yet whole): buf itself while reads leave room
+// in it, doubled up to maxBuffer once a read filled it, and large enough
+// for a whole frame that alone fills it. A buffer that only grew when the
+// bytes left over filled it would stay at its first size whenever frames
+// straddle the end of every read, and hold back a client that batches.
+func grow(buf []byte, n int, filled bool) []byte {
+	if !filled && n < len(buf) {
+		return buf
 	}
+	need := max(min(2*len(buf), maxBuffer), len(buf))
+	if h, ok, _ := parseHeader(buf[:n]); ok {
+		need = max(need, h.size+int(min(h.length, MaxFrame)))
+	}
+	need = max(need, n+1)
 	if need == len(buf) {
 		return buf
 	}

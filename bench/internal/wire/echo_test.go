@@ -116,6 +116,31 @@ func TestEchoRejectsUnmaskedFrames(t *testing.T) {
 	}
 }
 
+func TestGrowDoublesTheBufferAReadFilled(t *testing.T) {
+	// A read filled 4 KiB with three 1032-byte frames and the first 1000
+	// bytes of a fourth, which are left over.
+	frame := AppendFrame(nil, OpBinary, make([]byte, 1024), true, [4]byte{1, 2, 3, 4})
+	buf := make([]byte, initialBuffer)
+	n := copy(buf, frame[:1000])
+	got := grow(buf, n, true)
+	if len(got) != 2*initialBuffer {
+		t.Fatalf("after a read that filled it, the buffer holds %d bytes, want %d", len(got), 2*initialBuffer)
+	}
+	if !bytes.Equal(got[:n], frame[:1000]) {
+		t.Fatal("growing lost the bytes left over")
+	}
+	if got := grow(buf, n, false); len(got) != initialBuffer {
+		t.Fatalf("after a read that left room, the buffer holds %d bytes, want %d", len(got), initialBuffer)
+	}
+	if got := grow(make([]byte, maxBuffer), 0, true); len(got) != maxBuffer {
+		t.Fatalf("a full buffer of maxBuffer grew to %d bytes", len(got))
+	}
+	big := make([]byte, 4*maxBuffer)
+	if got := grow(big, 10, true); len(got) != len(big) {
+		t.Fatalf("a buffer grown for a large frame shrank to %d bytes", len(got))
+	}
+}
+
 func TestRawEchoSendsBackEveryByte(t *testing.T) {
 	client, server := tcpPair(t)
 	done := make(chan error, 1)

@@ -1,0 +1,352 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsactor/wsactor/frames"
+	"github.com/wsactor/wsactor/internal/rawpeer"
+)
+
+// lentPeer is a raw client and the wsactor server it talks to, whose
+// handler is running.
+type lentPeer struct {
+	p       *rawpeer.Peer
+	server  *Conn
+	handled chan error // what the handler returned
+}
+
+// newLentPeer starts a server whose handler is h, dials it with a raw
+// peer, and returns both once h runs. Both are closed when the test ends.
+func newLentPeer(t *testing.T, h func(c *Conn) error) lentPeer {
+	t.Helper()
+	servers := make(chan *Conn, 1)
+	handled := make(chan error, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Upgrade(w, r, AcceptOptions{}, WithCloseTimeout(time.Second))
+		if err != nil {
+			t.Errorf("Upgrade: %v", err)
+			return
+		}
+		servers <- c
+		go func() { handled <- h(c) }()
+	}))
+	t.Cleanup(ts.Close)
+	p, err := rawpeer.Dial(testCtx(t), "ws"+strings.TrimPrefix(ts.URL, "http")+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := lentPeer{p: p, server: <-servers, handled: handled}
+	t.Cleanup(func() {
+		p.Close()
+		<-lp.server.Done()
+	})
+	return lp
+}
+
+// echoBackground echoes every message with Receive and Send under a
+// context that never ends, so that the reader lends Receive the socket.
+func echoBackground(c *Conn) error {
+	ctx := context.Background()
+	for {
+		m, err := c.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		if err := c.Send(ctx, m.Data, m.Opcode); err != nil {
+			return err
+		}
+	}
+}
+
+// roundTrip sends msg as one frame, or in fragments of n bytes, and
+// checks its echo.
+func (lp lentPeer) roundTrip(t *testing.T, msg []byte, n int) {
+	t.Helper()
+	ctx := testCtx(t)
+	var fs []frames.Frame
+	if n <= 0 || n >= len(msg) {
+		fs = append(fs, lp.p.Frame(true, frames.OpBinary, msg))
+	} else {
+		op := frames.OpBinary
+		for rest := msg; len(rest) > 0; op = frames.OpContinuation {
+			k := min(n, len(rest))
+			fs = append(fs, lp.p.Frame(k == len(rest), op, rest[:k]))
+			rest = rest[k:]
+		}
+	}
+	if err := lp.p.WriteFrames(ctx, fs...); err != nil {
+		t.Fatal(err)
+	}
+	op, got, err := lp.p.ReadMessage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op != frames.OpBinary || !bytes.Equal(got, msg) {
+		t.Fatalf("echo of %d bytes: %s of %d bytes", len(msg), op, len(got))
+	}
+}
+
+// lendState returns the server's lend state.
+func (lp lentPeer) lendState() lendState {
+	return lp.server.lend.state.Load()
+}
+
+// warmUp makes round trips until the server's reader has lent the socket
+// to its handler's Receive.
+func (lp lentPeer) warmUp(t *testing.T) {
+	t.Helper()
+	for i := 0; ; i++ {
+		lp.roundTrip(t, []byte(fmt.Sprintf("warm-up %d", i)), 0)
+		if lp.lendState() != notLent {
+			return
+		}
+		if i == 100 {
+			t.Fatal("the reader never lent the socket to Receive")
+		}
+	}
+}
+
+func TestReceiveReadsTheSocketItselfOnceLent(t *testing.T) {
+	lp := newLentPeer(t, echoBackground)
+	lp.warmUp(t)
+	ctx := testCtx(t)
+	for i, size := range []int{0, 1, 125, 126, 4000, 65535, 65536, 300000} {
+		lp.roundTrip(t, patterned(size), 0)
+		lp.roundTrip(t, patterned(size), 1000) // fragmented
+		if i%2 == 0 {
+			// A ping while Receive reads: the controller answers it.
+			if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpPing, []byte("are you there"))); err != nil {
+				t.Fatal(err)
+			}
+			f, err := lp.p.ReadFrame(ctx)
+			if err != nil || f.Opcode != frames.OpPong || string(f.Payload) != "are you there" {
+				t.Fatalf("after a ping: %s %q, %v; want the pong", f.Opcode, f.Payload, err)
+			}
+		}
+	}
+	if s := lp.lendState(); s == notLent {
+		t.Fatal("the socket went back to the reader while Receive kept reading")
+	}
+}
+
+func TestLentReceiveFailsTheConnectionOnAViolation(t *testing.T) {
+	lp := newLentPeer(t, echoBackground)
+	lp.warmUp(t)
+	ctx := testCtx(t)
+	bad := lp.p.Frame(true, frames.OpBinary, []byte("reserved bit"))
+	bad.RSV2 = true
+	if err := lp.p.WriteFrames(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, err := lp.p.ReadClose(ctx); err != nil || code != frames.CloseProtocolError {
+		t.Fatalf("after a frame with RSV2: close %d, %v; want 1002", code, err)
+	}
+	var ce *CloseError
+	if err := <-lp.handled; !errors.As(err, &ce) || ce.Code != frames.CloseProtocolError {
+		t.Fatalf("Receive = %v, want a *CloseError with 1002", err)
+	}
+}
+
+func TestLentSocketComesBackWhenReceiveStops(t *testing.T) {
+	stop := make(chan struct{})
+	lp := newLentPeer(t, func(c *Conn) error {
+		ctx := context.Background()
+		for {
+			m, err := c.Receive(ctx)
+			if err != nil {
+				return err
+			}
+			if err := c.Send(ctx, m.Data, m.Opcode); err != nil {
+				return err
+			}
+			if string(m.Data) == "stop" {
+				<-stop // no more Receive: the reader must read again
+				return nil
+			}
+		}
+	})
+	defer close(stop)
+	lp.warmUp(t)
+	lp.roundTrip(t, []byte("stop"), 0)
+	ctx := testCtx(t)
+	if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpPing, []byte("still there?"))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := lp.p.ReadFrame(ctx)
+	if err != nil || f.Opcode != frames.OpPong {
+		t.Fatalf("a ping after Receive stopped: %s, %v; want the pong", f.Opcode, err)
+	}
+	if s := lp.lendState(); s != notLent {
+		t.Fatalf("lend state %d after the pong, want the reader's (%d)", s, notLent)
+	}
+}
+
+func TestCloseFrameWhileLentEndsTheConnectionCleanly(t *testing.T) {
+	lp := newLentPeer(t, echoBackground)
+	lp.warmUp(t)
+	ctx := testCtx(t)
+	if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpClose, mustClosePayload(frames.CloseNormal, "bye"))); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, err := lp.p.ReadClose(ctx); err != nil || code != frames.CloseNormal {
+		t.Fatalf("echoed close: %d, %v; want 1000", code, err)
+	}
+	if err := lp.p.ExpectEOF(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ce *CloseError
+	if err := <-lp.handled; !errors.As(err, &ce) || ce.Code != frames.CloseNormal || ce.Reason != "bye" {
+		t.Fatalf("Receive = %v, want the peer's close 1000 \"bye\"", err)
+	}
+}
+
+func TestServerCloseWhileReceiveWaitsOnTheLentSocket(t *testing.T) {
+	lp := newLentPeer(t, echoBackground)
+	lp.warmUp(t)
+	ctx := testCtx(t)
+	closed := make(chan error, 1)
+	go func() { closed <- lp.server.Close(frames.CloseGoingAway, "") }()
+	if code, _, err := lp.p.ReadClose(ctx); err != nil || code != frames.CloseGoingAway {
+		t.Fatalf("server's close: %d, %v; want 1001", code, err)
+	}
+	if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpClose, mustClosePayload(frames.CloseGoingAway, ""))); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	var ce *CloseError
+	if err := <-lp.handled; !errors.As(err, &ce) || ce.Code != frames.CloseGoingAway {
+		t.Fatalf("Receive = %v, want the close 1001", err)
+	}
+}
+
+func TestReceiveWithAContextThatCanEndTakesTheSocketBack(t *testing.T) {
+	got := make(chan Message, 1)
+	lp := newLentPeer(t, func(c *Conn) error {
+		if err := echoUntil(c, "switch"); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		m, err := c.Receive(ctx)
+		got <- m
+		return err
+	})
+	lp.warmUp(t)
+	lp.roundTrip(t, []byte("switch"), 0)
+	if err := lp.p.WriteFrames(testCtx(t), lp.p.Frame(true, frames.OpText, []byte("next"))); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-got; m.String() != "next" {
+		t.Fatalf("Receive with a deadline got %q, want next", m.Data)
+	}
+	if err := <-lp.handled; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNextReaderTakesTheSocketBack(t *testing.T) {
+	got := make(chan string, 1)
+	lp := newLentPeer(t, func(c *Conn) error {
+		if err := echoUntil(c, "switch"); err != nil {
+			return err
+		}
+		_, rd, err := c.NextReader(context.Background())
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		_, err = b.ReadFrom(rd)
+		got <- b.String()
+		return err
+	})
+	lp.warmUp(t)
+	lp.roundTrip(t, []byte("switch"), 0)
+	ctx := testCtx(t)
+	if err := lp.p.WriteFrames(ctx, lp.p.Frame(false, frames.OpText, []byte("streamed ")), lp.p.Frame(true, frames.OpContinuation, []byte("message"))); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "streamed message" {
+		t.Fatalf("NextReader read %q", s)
+	}
+	if err := <-lp.handled; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// echoUntil echoes with a context that never ends until it has echoed a
+// message reading stop.
+func echoUntil(c *Conn, stop string) error {
+	ctx := context.Background()
+	for {
+		m, err := c.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		if err := c.Send(ctx, m.Data, m.Opcode); err != nil {
+			return err
+		}
+		if m.String() == stop {
+			return nil
+		}
+	}
+}
+
+func TestConcurrentLentReceivesGetEveryMessageOnce(t *testing.T) {
+	const n = 2000
+	var mu sync.Mutex
+	seen := make(map[string]int)
+	lp := newLentPeer(t, func(c *Conn) error {
+		if err := echoUntil(c, "go"); err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				for {
+					m, err := c.Receive(context.Background())
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					seen[m.String()]++
+					done := len(seen) == n
+					mu.Unlock()
+					if done {
+						c.SendText(context.Background(), "all")
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return nil
+	})
+	lp.warmUp(t)
+	lp.roundTrip(t, []byte("go"), 0)
+	ctx := testCtx(t)
+	for i := range n {
+		if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpText, []byte(fmt.Sprint(i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, data, err := lp.p.ReadMessage(ctx); err != nil || string(data) != "all" {
+		t.Fatalf("%q, %v; want all", data, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for k, v := range seen {
+		if v != 1 {
+			t.Fatalf("message %s received %d times", k, v)
+		}
+	}
+}
