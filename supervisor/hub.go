@@ -161,6 +161,7 @@ func (h *Hub) Len() int {
 // is shutting down.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	remote := slog.String("remote", r.RemoteAddr)
+	held := false // a place under MaxConns
 	if h.sem != nil {
 		if !h.sem.TryAcquire(1) {
 			h.log.LogAttrs(r.Context(), slog.LevelWarn, "supervisor: hub at capacity: connection refused",
@@ -168,8 +169,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "websocket: server at capacity", http.StatusServiceUnavailable)
 			return
 		}
-		defer h.sem.Release(1)
+		held = true
 	}
+	release := func() {
+		if held {
+			held = false
+			h.sem.Release(1)
+		}
+	}
+	defer release()
 	life, connOpts, ok := h.enter()
 	if !ok {
 		http.Error(w, "websocket: server shutting down", http.StatusServiceUnavailable)
@@ -196,7 +204,6 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := &member{c: c, cancel: cancel}
 	h.join(m)
 	err = runHandler(ctx, h.handler, c)
-	h.drop(m)
 
 	code, reason := closeFor(err)
 	switch {
@@ -208,6 +215,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.logEnd(ctx, remote, err, context.Cause(ctx))
 	c.Close(code, reason)
 	cancel(nil)
+	// The place is free before the member is gone, so that once Len
+	// counts a connection out a new one is taken.
+	release()
+	h.drop(m)
 }
 
 // logEnd logs how a handler ended. An end caused by the connection's close,
