@@ -38,17 +38,8 @@ type rawReader struct {
 // *net.UnixConn, and nil for anything else: a wrapper may do more than
 // read the descriptor, so it is read through its Read method.
 func newRawReader(nc net.Conn) *rawReader {
-	var sc syscall.Conn
-	switch c := nc.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConn(nc)
+	if rc == nil {
 		return nil
 	}
 	r := &rawReader{nc: nc, rc: rc}

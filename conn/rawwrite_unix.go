@@ -29,17 +29,8 @@ type rawWriter struct {
 // newRawWriter returns a rawWriter for nc if it is a *net.TCPConn or a
 // *net.UnixConn, and nil for anything else.
 func newRawWriter(nc net.Conn) *rawWriter {
-	var sc syscall.Conn
-	switch c := nc.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConn(nc)
+	if rc == nil {
 		return nil
 	}
 	w := &rawWriter{nc: nc, rc: rc}
