@@ -209,7 +209,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case m.kicked.Load():
 		code, reason = h.opts.SlowConsumer.code(), slowReason
-	case life.Err() != nil:
+	case life.Err() != nil, errors.Is(context.Cause(ctx), ErrHubClosed):
 		code, reason = frames.CloseGoingAway, "going away"
 	}
 	h.logEnd(ctx, remote, err, context.Cause(ctx))
