@@ -119,6 +119,7 @@ func TestReceiveReadsTheSocketItselfOnceLent(t *testing.T) {
 	lp := newLentPeer(t, echoBackground)
 	lp.warmUp(t)
 	ctx := testCtx(t)
+	uses := lp.server.lend.uses.Load()
 	for i, size := range []int{0, 1, 125, 126, 4000, 65535, 65536, 300000} {
 		lp.roundTrip(t, patterned(size), 0)
 		lp.roundTrip(t, patterned(size), 1000) // fragmented
@@ -133,8 +134,11 @@ func TestReceiveReadsTheSocketItselfOnceLent(t *testing.T) {
 			}
 		}
 	}
-	if s := lp.lendState(); s == notLent {
-		t.Fatal("the socket went back to the reader while Receive kept reading")
+	// The reader takes the socket back after lendIdle without a Receive,
+	// which a loaded machine can stretch to between two round trips; what
+	// must hold is that Receive read the socket itself.
+	if lp.server.lend.uses.Load() == uses {
+		t.Fatal("no Receive read the socket itself")
 	}
 }
 
