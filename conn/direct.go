@@ -88,9 +88,23 @@ func (mb *mailbox) putDirect(ctx context.Context, h frames.Header, payload []byt
 }
 
 // writeOwn writes d, which its sender owns, as far as the socket takes it
-// without waiting, and leaves the rest to the writer.
+// without waiting, and leaves the rest to the writer. A sender whose
+// context can never end has nothing to withdraw for, so it writes the
+// frame whole, waiting for room in the socket as it goes, as net.Conn's
+// Write would: no hand-off to the writer and back (two goroutine wakeups
+// a message, the larger part of the time a large echo costs beyond its
+// system calls). Frames queued meanwhile wait for it, as they would for
+// the writer to finish the frame; the connection's end closes the socket,
+// which ends the wait.
 func (mb *mailbox) writeOwn(ctx context.Context, d *direct, w *rawWriter) error {
-	whole, err := w.writeNow(d)
+	var whole bool
+	var err error
+	if ctx.Done() == nil {
+		err = w.write(d)
+		whole = err == nil
+	} else {
+		whole, err = w.writeNow(d)
+	}
 	if whole || err != nil {
 		d.freeHead()
 	}

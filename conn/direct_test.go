@@ -249,3 +249,74 @@ func TestTakeHandsOverTheRestOfAFrameItsSenderBeganAlone(t *testing.T) {
 		t.Fatalf("then take = urgent %d bytes, pending %d bytes, direct %v, close %v; want the ping, then the close", urgent.len(), pending.len(), got != nil, closeIn)
 	}
 }
+
+// ownedWhole reports whether c's large frame is being written by its
+// sender alone: the sender holds the socket and has left nothing to the
+// writer.
+func ownedWhole(c *Conn) bool {
+	c.mb.mu.Lock()
+	defer c.mb.mu.Unlock()
+	return c.mb.owned && c.mb.direct == nil
+}
+
+func TestLargeSendThatCannotBeCancelledIsWrittenWholeByItsSender(t *testing.T) {
+	p := stalledPair(t)
+	large := patterned(32 << 20) // more than loopback's socket buffers hold
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- p.server.Send(context.Background(), large, frames.OpBinary) }()
+	// The socket is full within microseconds; a sender that gave up on it
+	// would have left the rest to the writer by now.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case err := <-sendDone:
+		t.Fatalf("Send returned %v before the peer read the frame", err)
+	default:
+	}
+	if !ownedWhole(p.server) {
+		t.Fatal("a sender whose context cannot end left its large frame to the writer")
+	}
+	for _, s := range []string{"one", "two"} {
+		if m := mustReceive(t, p.client); m.String() != s {
+			t.Fatalf("got %q, want %q", m.Data, s)
+		}
+	}
+	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, large) {
+		t.Fatalf("large message of %d bytes differs from the one sent", len(m.Data))
+	}
+	if err := <-sendDone; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLargeSendThatCannotBeCancelledEndsWithTheConnection(t *testing.T) {
+	p := newPair(t, AcceptOptions{}, []Option{WithCloseTimeout(100 * time.Millisecond)},
+		WithReceiveQueue(1, 1), WithReadLimit(64<<20), WithCloseTimeout(100*time.Millisecond))
+	for _, s := range []string{"one", "two"} { // the client holds them, and reads no more
+		if err := p.server.SendText(testCtx(t), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- p.server.Send(context.Background(), patterned(32<<20), frames.OpBinary) }()
+	for deadline := time.Now().Add(10 * time.Second); !ownedWhole(p.server); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the sender never held the socket")
+		}
+	}
+	// The client reads nothing more: the close frame cannot get past the
+	// large one, and the close timeout ends the connection, and the Send.
+	closeDone := make(chan error, 1)
+	go func() { closeDone <- p.server.Close(frames.CloseNormal, "") }()
+	select {
+	case err := <-sendDone:
+		if err == nil {
+			t.Fatal("Send of a frame the peer never read = nil")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Send still waits after the connection's close timeout")
+	}
+	if err := <-closeDone; err == nil {
+		t.Fatal("Close of a connection whose close frame never went out = nil")
+	}
+	<-p.server.Done()
+}
