@@ -189,3 +189,27 @@ func TestTextOfIsValidUTF8OfTheExactLength(t *testing.T) {
 		}
 	}
 }
+
+// Large binary payloads from a client are unmasked in stretches behind
+// the reads (see readPayload): fragments whose sizes leave the masking key
+// at every offset, each longer than a stretch, arrive whole when the bytes
+// come in pieces of odd sizes.
+func TestConformanceFramingLargeMaskedFragments(t *testing.T) {
+	var cases []confCase
+	for _, chunk := range []int{0, 65537, 1<<20 + 3} {
+		cases = append(cases, confCase{
+			name: fmt.Sprintf("binary in fragments of 1 MiB+1, 2 MiB+2, 3 bytes, 3 MiB+3, written %d bytes at a time", chunk),
+			run: func(x *exchange) {
+				p := binaryOf(6<<20 + 9)
+				a, b, c := 1<<20+1, 3<<20+3, 3<<20+6
+				x.sendChopped(chunk,
+					x.frame(false, frames.OpBinary, p[:a]),
+					x.frame(false, frames.OpContinuation, p[a:b]),
+					x.frame(false, frames.OpContinuation, p[b:c]),
+					x.frame(true, frames.OpContinuation, p[c:]))
+				x.expectEcho(frames.OpBinary, p)
+			},
+		})
+	}
+	runTable(t, cases)
+}

@@ -306,9 +306,16 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 const maxPrealloc = 32 << 20
 
 // readPayload appends the frame's payload to r.msg, unmasking and checking
-// UTF-8 as each piece arrives, so invalid text fails at once.
+// UTF-8 as each piece arrives, so invalid text fails at once. Any other
+// payload is unmasked behind the reads, maskLag bytes at a time: the
+// socket is drained as fast as the peer fills it, while the peer is still
+// sending, and the unmasking waits for a stretch that is worth it (a whole
+// message of up to maskLag bytes is unmasked once it is in, while its
+// bytes are still in the cache).
 func (r *reader) readPayload(h frames.Header) error {
 	pos := 0
+	lag := h.Masked && (r.op != frames.OpText || r.compressed)
+	from := len(r.msg) // with lag: the bytes from here on are still masked
 	for left := h.Length; left > 0; {
 		off := len(r.msg)
 		if off == cap(r.msg) {
@@ -318,8 +325,14 @@ func (r *reader) readPayload(h frames.Header) error {
 		n, err := r.br.Read(r.msg[off:end])
 		r.msg = r.msg[:off+n]
 		if n > 0 {
-			if err := r.accept(h, &pos, r.msg[off:off+n]); err != nil {
-				return err
+			switch {
+			case !lag:
+				if err := r.accept(h, &pos, r.msg[off:off+n]); err != nil {
+					return err
+				}
+			case len(r.msg)-from >= maskLag:
+				pos = frames.Mask(h.Key, pos, r.msg[from:])
+				from = len(r.msg)
 			}
 			left -= int64(n)
 		}
@@ -327,8 +340,15 @@ func (r *reader) readPayload(h frames.Header) error {
 			return unexpected(err)
 		}
 	}
+	if lag {
+		frames.Mask(h.Key, pos, r.msg[from:])
+	}
 	return nil
 }
+
+// maskLag is how many received bytes of a binary payload may wait to be
+// unmasked (see readPayload).
+const maskLag = 1 << 20
 
 // discard skips n bytes of payload.
 func (r *reader) discard(n int64) error {
