@@ -14,8 +14,8 @@
 //     in one system call. Messages sent on [Conn.Out] are encoded by the
 //     writer itself. (A server's message of 256 KiB or more over TCP is
 //     written from the caller's slice, not copied, while Send waits; when
-//     the writer is idle, by the caller itself, as far as the socket takes
-//     it.)
+//     the writer is idle, by the caller itself: whole if its context can
+//     never end, else as far as the socket takes it.)
 //   - the controller owns the state machine: it answers pings, echoes a
 //     received close, runs the closing handshake and its timeout, fails the
 //     connection with 1002, 1007 or 1009 on a violation, sends keep-alive

@@ -43,10 +43,12 @@ func (c *Conn) Out() chan<- Message {
 // sent nothing.
 //
 // A server's message of 256 KiB or more over TCP is not copied: it is
-// sent from data itself (by Send's own goroutine when the writer is idle,
-// as far as the socket takes it, and by the writer otherwise), and Send
-// returns once it is written, so the caller may still reuse data as soon
-// as Send returns. If ctx ends before any of it is written, nothing is
+// sent from data itself, and Send returns once it is written, so the
+// caller may still reuse data as soon as Send returns. When the writer is
+// idle Send's own goroutine writes it: whole, waiting for room in the
+// socket as net.Conn's Write does, if ctx can never end
+// (context.Background), and otherwise as far as the socket takes it, the
+// writer sending the rest. If ctx ends before any of it is written, nothing is
 // sent; if it ends while the writer is sending it, Send copies what is
 // left, returns nil and the writer finishes from the copy.
 func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
