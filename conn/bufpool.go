@@ -126,6 +126,10 @@ func putBytes(p []byte) {
 	putBuffer(buf)
 }
 
+// minAppendBuffer is the smallest buffer appendBuffer starts: room for a
+// few small frames, which a busy connection queues in bursts.
+const minAppendBuffer = 4 << 10
+
 // len returns the number of bytes in buf; a nil buf holds none.
 func (buf *buffer) len() int {
 	if buf == nil {
@@ -135,16 +139,18 @@ func (buf *buffer) len() int {
 }
 
 // appendBuffer returns a buffer holding buf's bytes with room for need
-// more: buf itself when it has the room, else a larger one from the pool
-// (buf goes back). A nil buf starts an empty one.
+// more: buf itself when it has the room, else one at least twice as large
+// from the pool (buf goes back), so that a burst of small frames queued
+// one by one is copied into larger buffers a few times, not once every few
+// frames. A nil buf starts an empty one of at least minAppendBuffer bytes.
 func appendBuffer(buf *buffer, need int) *buffer {
 	if buf == nil {
-		return getBuffer(need)
+		return getBuffer(max(need, minAppendBuffer))
 	}
 	if cap(buf.b)-len(buf.b) >= need {
 		return buf
 	}
-	bigger := getBuffer(len(buf.b) + need)
+	bigger := getBuffer(max(len(buf.b)+need, 2*cap(buf.b)))
 	bigger.b = append(bigger.b, buf.b...)
 	putBuffer(buf)
 	return bigger

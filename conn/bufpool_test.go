@@ -57,6 +57,26 @@ func TestAppendBufferKeepsTheBytesAndMakesRoom(t *testing.T) {
 	putBuffer(buf)
 }
 
+func TestAppendBufferGrowsGeometrically(t *testing.T) {
+	// 1,000 frames of 1 KiB queued one by one: each larger buffer is at
+	// least twice the last, so they are copied a handful of times.
+	var buf *buffer
+	frame := make([]byte, 1<<10)
+	grew := 0
+	for range 1000 {
+		before := buf
+		buf = appendBuffer(buf, len(frame))
+		if buf != before {
+			grew++
+		}
+		buf.b = append(buf.b, frame...)
+	}
+	defer putBuffer(buf)
+	if grew > 10 {
+		t.Fatalf("1,000 appends of 1 KiB took %d buffers, want at most 10", grew)
+	}
+}
+
 func TestReleasedMessageMemoryIsReused(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")

@@ -55,6 +55,20 @@ func stalledPair(t *testing.T) pair {
 	return p
 }
 
+// receiveStalled receives the two messages stalledPair's client held back,
+// then a large one, which must be want.
+func receiveStalled(t *testing.T, p pair, want []byte) {
+	t.Helper()
+	for _, s := range []string{"one", "two"} {
+		if m := mustReceive(t, p.client); m.String() != s {
+			t.Fatalf("got %q, want %q", m.Data, s)
+		}
+	}
+	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, want) {
+		t.Fatalf("large message of %d bytes differs from the %d sent", len(m.Data), len(want))
+	}
+}
+
 func TestLargeSendWhoseContextEndsMidWriteIsSentWhole(t *testing.T) {
 	p := stalledPair(t)
 	large := patterned(32 << 20) // more than loopback's socket buffers hold
@@ -67,14 +81,7 @@ func TestLargeSendWhoseContextEndsMidWriteIsSentWhole(t *testing.T) {
 	for i := range large {
 		large[i] = 0xff // the caller may reuse its slice at once
 	}
-	for _, s := range []string{"one", "two"} {
-		if m := mustReceive(t, p.client); m.String() != s {
-			t.Fatalf("got %q, want %q", m.Data, s)
-		}
-	}
-	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, want) {
-		t.Fatalf("large message of %d bytes differs from the one sent", len(m.Data))
-	}
+	receiveStalled(t, p, want)
 }
 
 // fillMailbox sends 64 KiB messages (copied into the mailbox) until one
@@ -181,14 +188,7 @@ func TestLargeSendItsSenderBeganFinishesBeforeWhatFollows(t *testing.T) {
 	}
 	closeDone := make(chan error, 1)
 	go func() { closeDone <- p.server.Close(frames.CloseNormal, "") }()
-	for _, s := range []string{"one", "two"} {
-		if m := mustReceive(t, p.client); m.String() != s {
-			t.Fatalf("got %q, want %q", m.Data, s)
-		}
-	}
-	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, large) {
-		t.Fatalf("large message of %d bytes differs from the one sent", len(m.Data))
-	}
+	receiveStalled(t, p, large)
 	if err := <-sendDone; err != nil {
 		t.Fatal(err)
 	}
@@ -275,14 +275,7 @@ func TestLargeSendThatCannotBeCancelledIsWrittenWholeByItsSender(t *testing.T) {
 	if !ownedWhole(p.server) {
 		t.Fatal("a sender whose context cannot end left its large frame to the writer")
 	}
-	for _, s := range []string{"one", "two"} {
-		if m := mustReceive(t, p.client); m.String() != s {
-			t.Fatalf("got %q, want %q", m.Data, s)
-		}
-	}
-	if m := mustReceive(t, p.client); !bytes.Equal(m.Data, large) {
-		t.Fatalf("large message of %d bytes differs from the one sent", len(m.Data))
-	}
+	receiveStalled(t, p, large)
 	if err := <-sendDone; err != nil {
 		t.Fatal(err)
 	}

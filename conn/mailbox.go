@@ -36,10 +36,13 @@ type mailbox struct {
 	urgent  *buffer // nil when empty
 	closeIn bool    // the close frame is in pending, not yet written
 	closed  bool    // a close frame has been queued: no data frame may follow
-	stream  bool    // a NextWriter message is open: other data waits
-	err     error
-	space   chan struct{} // closed when the writer takes pending, if anyone waits
-	wake    chan struct{} // cap 1: pending or urgent is not empty
+	// lastBatch is the size of the last pending the writer took: the
+	// size the next one starts at.
+	lastBatch int
+	stream    bool // a NextWriter message is open: other data waits
+	err       error
+	space     chan struct{} // closed when the writer takes pending, if anyone waits
+	wake      chan struct{} // cap 1: pending or urgent is not empty
 
 	direct     *direct // a large frame sent from its sender's slice, until written
 	after      *buffer // frames queued behind direct before the writer takes it
@@ -195,6 +198,12 @@ func (mb *mailbox) enqueue(ctx context.Context, need int, kind frameKind, wait b
 		mb.after.b = add(mb.after.b)
 		mb.closeAfter = mb.closeAfter || kind == closeFrame
 	default:
+		if mb.pending == nil {
+			// As large as the last batch: a busy connection's next
+			// batch is likely as large, and then is never copied into
+			// a larger buffer while it fills.
+			mb.pending = getBuffer(max(need, mb.lastBatch))
+		}
 		mb.pending = appendBuffer(mb.pending, need)
 		mb.pending.b = add(mb.pending.b)
 		mb.closeIn = mb.closeIn || kind == closeFrame
@@ -289,6 +298,7 @@ func (mb *mailbox) take() (urgent, pending *buffer, d *direct, closeIn, stopped 
 	}
 	urgent, pending, closeIn = mb.urgent, mb.pending, mb.closeIn
 	mb.urgent, mb.pending, mb.closeIn = nil, nil, false
+	mb.lastBatch = min(pending.len(), mb.limit)
 	if mb.directWaiting() {
 		d = mb.direct
 		d.taken = true
