@@ -160,18 +160,34 @@ func run(args []string) error {
 		for _, s := range scenarios {
 			// Rotate the order of the libraries from run to run, so that
 			// none is always first after a server start or always last.
+			order := make([]string, len(s.Libs))
 			for i := range s.Libs {
-				lib := s.Libs[(i+r)%len(s.Libs)]
-				sample := report.Sample{Scenario: s.Name, Lib: lib, Run: r}
-				sample.Values, err = s.Measure(ctx, cfg, lib, r)
+				order[i] = s.Libs[(i+r)%len(s.Libs)]
+			}
+			record := func(lib string, values map[string]float64, err error) {
+				sample := report.Sample{Scenario: s.Name, Lib: lib, Run: r, Values: values}
 				if err != nil {
 					sample.Values, sample.Err = nil, err.Error()
 				}
 				rep.Samples = append(rep.Samples, sample)
 				progress(r, f.runs, s, sample)
-				if ctx.Err() != nil {
-					return ctx.Err()
+			}
+			if s.Interleaved() {
+				all, err := s.MeasureAll(ctx, cfg, order, r)
+				for _, lib := range order {
+					record(lib, all[lib], err)
 				}
+			} else {
+				for _, lib := range order {
+					values, err := s.Measure(ctx, cfg, lib, r)
+					record(lib, values, err)
+					if ctx.Err() != nil {
+						break
+					}
+				}
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 		}
 	}

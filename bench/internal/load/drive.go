@@ -81,20 +81,9 @@ func pipeline(nc net.Conn, early []byte, t Target, l Load, frames []byte, m *met
 	}
 	pending := early
 	for {
-		if len(pending) == 0 {
-			n, err := nc.Read(buf)
-			if err != nil {
-				return err
-			}
-			pending = buf[:n]
-		}
-		got, err := r.feed(pending)
-		pending = nil
+		got, err := awaitReplies(nc, buf, &pending, r)
 		if err != nil {
 			return err
-		}
-		if got == 0 {
-			continue
 		}
 		count.Add(int64(got))
 		if m.stop.Load() {
@@ -102,6 +91,25 @@ func pipeline(nc net.Conn, early []byte, t Target, l Load, frames []byte, m *met
 		}
 		if _, err := nc.Write(frames[:got*one]); err != nil {
 			return err
+		}
+	}
+}
+
+// awaitReplies reads nc, after the bytes in *pending, until at least one
+// whole reply is in, and returns how many are.
+func awaitReplies(nc net.Conn, buf []byte, pending *[]byte, r *replies) (int, error) {
+	for {
+		if len(*pending) == 0 {
+			n, err := nc.Read(buf)
+			if err != nil {
+				return 0, err
+			}
+			*pending = buf[:n]
+		}
+		got, err := r.feed(*pending)
+		*pending = nil
+		if err != nil || got > 0 {
+			return got, err
 		}
 	}
 }

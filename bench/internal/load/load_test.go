@@ -1,10 +1,12 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -153,5 +155,64 @@ func TestPercentilePicksFromTheSortedLatencies(t *testing.T) {
 	}
 	if (Result{}).Percentile(0.5) != 0 {
 		t.Fatal("percentile of nothing is not 0")
+	}
+}
+
+func TestRunInterleavedMeasuresEveryTargetInTheSameWindow(t *testing.T) {
+	var targets []Target
+	for _, server := range []string{"wsactor", "gorilla", "raw"} {
+		_, addr := serve(t, server, false)
+		targets = append(targets, Target{Addr: addr, WS: server != "raw"})
+	}
+	res, err := RunInterleaved(context.Background(), targets, short(1, 1, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(targets) {
+		t.Fatalf("%d results for %d targets", len(res), len(targets))
+	}
+	checkTurns(t, res)
+	for i, r := range res {
+		if len(r.Latencies) != int(r.Messages) {
+			t.Fatalf("target %d: %d messages, %d latencies", i, r.Messages, len(r.Latencies))
+		}
+	}
+}
+
+func TestRunClientsInterleavedMeasuresEveryClientInTheSameWindow(t *testing.T) {
+	_, ws := serve(t, "minimal", false)
+	_, raw := serve(t, "raw", false)
+	ctx := context.Background()
+	var clients []Participant
+	for _, lib := range []string{"wsactor", "gorilla", "gobwas"} {
+		c, err := libs.Dial(ctx, lib, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	rc, err := DialRaw(ctx, raw, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients = append(clients, rc)
+	res, err := RunClientsInterleaved(ctx, clients, short(1, 1, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTurns(t, res)
+}
+
+// checkTurns checks that every connection of an interleaved run was
+// measured, and for about as long as the others: a 100 ms window holds
+// about 20 turns of 5 ms, so no connection's round trips can be under a
+// tenth of the busiest's unless the turns were not shared.
+func checkTurns(t *testing.T, res []Result) {
+	t.Helper()
+	busiest := slices.MaxFunc(res, func(a, b Result) int { return cmp.Compare(a.Messages, b.Messages) }).Messages
+	for i, r := range res {
+		if r.Messages == 0 || r.Rate <= 0 || r.Messages < busiest/10 {
+			t.Fatalf("connection %d: %d round trips at %.0f/s, the busiest %d: not taken in turns", i, r.Messages, r.Rate, busiest)
+		}
 	}
 }

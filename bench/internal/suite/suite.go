@@ -7,6 +7,8 @@
 // generator; client scenarios put each library's client against the one
 // common echo server (package wire's, or a raw TCP echo for raw). The
 // raw-TCP reference moves the same bytes with no WebSocket work.
+// Ping-pong, whose round trips a shared machine slows by a factor of
+// several at times, measures all libraries in one window, in turns.
 package suite
 
 import (
@@ -42,20 +44,39 @@ type Config struct {
 	ProfileDir string
 }
 
-// A Scenario is a report.Scenario that knows how to measure a library.
+// A Scenario is a report.Scenario that knows how to measure a library, or
+// all of its libraries at once.
 type Scenario struct {
 	report.Scenario
 	measure func(ctx context.Context, cfg *Config, lib, profile string) (map[string]float64, error)
+	// measureAll, when set instead of measure, measures every library in
+	// one window, interleaved: profile names each library's file.
+	measureAll func(ctx context.Context, cfg *Config, libs []string, profile func(lib string) string) (map[string]map[string]float64, error)
+}
+
+// Interleaved reports whether the scenario measures all its libraries at
+// once (MeasureAll) rather than one at a time (Measure).
+func (s Scenario) Interleaved() bool { return s.measureAll != nil }
+
+// MeasureAll measures every library of an interleaved scenario in one
+// window, libs in the order given; run numbers the profile files. It
+// returns each library's figures.
+func (s Scenario) MeasureAll(ctx context.Context, cfg *Config, libs []string, run int) (map[string]map[string]float64, error) {
+	return s.measureAll(ctx, cfg, libs, func(lib string) string { return s.profile(cfg, lib, run) })
 }
 
 // Measure measures lib in the scenario; run numbers the profile files.
 func (s Scenario) Measure(ctx context.Context, cfg *Config, lib string, run int) (map[string]float64, error) {
-	profile := ""
-	if cfg.ProfileDir != "" {
-		name := fmt.Sprintf("%s.%s.run%d", strings.ReplaceAll(s.Name, "/", "-"), lib, run)
-		profile = filepath.Join(cfg.ProfileDir, name)
+	return s.measure(ctx, cfg, lib, s.profile(cfg, lib, run))
+}
+
+// profile returns the path prefix of lib's profiles in run, or "".
+func (s Scenario) profile(cfg *Config, lib string, run int) string {
+	if cfg.ProfileDir == "" {
+		return ""
 	}
-	return s.measure(ctx, cfg, lib, profile)
+	name := fmt.Sprintf("%s.%s.run%d", strings.ReplaceAll(s.Name, "/", "-"), lib, run)
+	return filepath.Join(cfg.ProfileDir, name)
 }
 
 var (
@@ -77,7 +98,10 @@ var (
 func All(cfg *Config) []Scenario {
 	var all []Scenario
 	add := func(name, title, short string, ls []string, ms []report.Metric, f func(context.Context, *Config, string, string) (map[string]float64, error)) {
-		all = append(all, Scenario{report.Scenario{Name: name, Title: title, Short: short, Metrics: ms, Libs: ls}, f})
+		all = append(all, Scenario{Scenario: report.Scenario{Name: name, Title: title, Short: short, Metrics: ms, Libs: ls}, measure: f})
+	}
+	addAll := func(name, title, short string, ls []string, ms []report.Metric, f func(context.Context, *Config, []string, func(string) string) (map[string]map[string]float64, error)) {
+		all = append(all, Scenario{Scenario: report.Scenario{Name: name, Title: title, Short: short, Metrics: ms, Libs: ls}, measureAll: f})
 	}
 	type shape struct {
 		conns, size int
@@ -85,8 +109,9 @@ func All(cfg *Config) []Scenario {
 	}
 	pipelined := []shape{{1, 16, "1x16B"}, {1, 1 << 10, "1x1KiB"}, {64, 16, "64x16B"}, {64, 1 << 10, "64x1KiB"}}
 
-	add("server/ping-pong", "1 connection, 16 B messages, 1 in flight", "server ping-pong",
-		serverLibs, []report.Metric{trips, p50, p99}, serverLoad(load.Load{Conns: 1, Window: 1, Size: 16}))
+	pingPong := load.Load{Conns: 1, Window: 1, Size: 16}
+	addAll("server/ping-pong", "1 connection to each server, 16 B messages, 1 in flight, the servers' round trips taken in turn", "server ping-pong",
+		serverLibs, []report.Metric{trips, p50, p99}, serverPingPong(pingPong))
 	for _, p := range pipelined {
 		add("server/pipelined-"+p.name, fmt.Sprintf("%s, %s messages, 64 in flight per connection", conns(p.conns), size(p.size)),
 			"server pipelined "+p.name, serverLibs, []report.Metric{rate}, serverLoad(load.Load{Conns: p.conns, Window: 64, Size: p.size}))
@@ -105,8 +130,8 @@ func All(cfg *Config) []Scenario {
 	add("server/broadcast", fmt.Sprintf("1 KiB to %s connections: time until the last has it", commas(cfg.Idle)),
 		"server broadcast", memLibs, []report.Metric{{Key: "ms", Label: "ms"}}, broadcast)
 
-	add("client/ping-pong", "1 connection, 16 B messages, 1 in flight", "client ping-pong",
-		clientLibs, []report.Metric{trips, p50, p99}, clientLoad(load.Load{Conns: 1, Window: 1, Size: 16}))
+	addAll("client/ping-pong", "1 connection from each client, 16 B messages, 1 in flight, the clients' round trips taken in turn", "client ping-pong",
+		clientLibs, []report.Metric{trips, p50, p99}, clientPingPong(pingPong))
 	for _, p := range pipelined {
 		add("client/pipelined-"+p.name, fmt.Sprintf("%s, %s messages, 64 in flight per connection", conns(p.conns), size(p.size)),
 			"client pipelined "+p.name, clientLibs, []report.Metric{rate}, clientLoad(load.Load{Conns: p.conns, Window: 64, Size: p.size}))
@@ -237,6 +262,98 @@ func clientLoad(shape load.Load) func(context.Context, *Config, string, string) 
 			return nil, err
 		}
 		return figures(res, l), p.Stop()
+	}
+}
+
+// figuresEach turns the results of an interleaved run, one per library
+// of ls, into each library's figures.
+func figuresEach(ls []string, res []load.Result, l load.Load) map[string]map[string]float64 {
+	out := make(map[string]map[string]float64, len(ls))
+	for i, lib := range ls {
+		out[lib] = figures(res[i], l)
+	}
+	return out
+}
+
+// serverPingPong measures every library's server at once: each in a
+// process of its own, one connection to each, their round trips taken in
+// turn (see load.RunInterleaved), so that all of them see the same
+// machine.
+func serverPingPong(shape load.Load) func(context.Context, *Config, []string, func(string) string) (map[string]map[string]float64, error) {
+	return func(ctx context.Context, cfg *Config, ls []string, profile func(string) string) (map[string]map[string]float64, error) {
+		l := shape
+		l.Warmup, l.Duration = cfg.Warmup, cfg.Duration
+		targets := make([]load.Target, 0, len(ls))
+		for _, lib := range ls {
+			p, err := startServer(ctx, cfg, lib, false, profile(lib))
+			if err != nil {
+				return nil, err
+			}
+			defer p.Stop()
+			targets = append(targets, load.Target{Addr: p.Addr, WS: lib != "raw"})
+		}
+		res, err := load.RunInterleaved(ctx, targets, l)
+		if err != nil {
+			return nil, err
+		}
+		return figuresEach(ls, res, l), nil
+	}
+}
+
+// clientPingPong measures every library's client at once, against the
+// common echo server (raw's against a raw echo), their round trips taken
+// in turn (see load.RunClientsInterleaved).
+func clientPingPong(shape load.Load) func(context.Context, *Config, []string, func(string) string) (map[string]map[string]float64, error) {
+	return func(ctx context.Context, cfg *Config, ls []string, profile func(string) string) (map[string]map[string]float64, error) {
+		l := shape
+		l.Warmup, l.Duration = cfg.Warmup, cfg.Duration
+		addrs := map[string]string{}
+		for _, server := range []string{"minimal", "raw"} {
+			p, err := startServer(ctx, cfg, server, false, "")
+			if err != nil {
+				return nil, err
+			}
+			defer p.Stop()
+			addrs[server] = p.Addr
+		}
+		clients := make([]load.Participant, 0, len(ls))
+		closeAll := func() {
+			for _, c := range clients {
+				c.Close()
+			}
+		}
+		for _, lib := range ls {
+			var c load.Participant
+			var err error
+			if lib == "raw" {
+				c, err = load.DialRaw(ctx, addrs["raw"], l.Size)
+			} else {
+				c, err = libs.Dial(ctx, lib, addrs["minimal"])
+			}
+			if err != nil {
+				closeAll()
+				return nil, err
+			}
+			clients = append(clients, c)
+		}
+		if p := profile("all"); p != "" {
+			f, err := os.Create(p + ".client.cpu.pprof")
+			if err != nil {
+				closeAll()
+				return nil, err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				closeAll()
+				return nil, err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		res, err := load.RunClientsInterleaved(ctx, clients, l)
+		if err != nil {
+			return nil, err
+		}
+		return figuresEach(ls, res, l), nil
 	}
 }
 

@@ -37,8 +37,11 @@ func TestAllHasEveryScenarioTheIssueAsksFor(t *testing.T) {
 				t.Errorf("%s does not measure %s", s.Name, lib)
 			}
 		}
-		if len(s.Metrics) == 0 || s.measure == nil {
-			t.Errorf("%s has no metric or no measurement", s.Name)
+		if len(s.Metrics) == 0 || (s.measure == nil) == (s.measureAll == nil) {
+			t.Errorf("%s has no metric, or not exactly one way to measure", s.Name)
+		}
+		if want := strings.HasSuffix(s.Name, "/ping-pong"); s.Interleaved() != want {
+			t.Errorf("%s: interleaved %v, want %v (ping-pong is, to share the machine's state)", s.Name, s.Interleaved(), want)
 		}
 	}
 }

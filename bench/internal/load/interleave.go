@@ -1,0 +1,273 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsactor/wsactor/bench/internal/libs"
+)
+
+// Interleaved ping-pong: one message in flight on one connection to each
+// of several servers (or from each of several clients), the connections
+// taking turns of a slice of time each for the whole window. A machine
+// with shared cores can switch between a fast and a slow mode from one
+// second to the next (a round trip of 15 µs or of 130 µs, whatever the
+// library); measured one after another, libraries land in different
+// modes and their ratios say more about the machine than about them.
+// Taken in turns of a few milliseconds, every library sees the same
+// machine; within its turn a connection is as busy as in plain
+// ping-pong. The first round trip of each turn, which wakes a process
+// that has waited out the others' turns, is not counted.
+
+// slice is the length of a connection's turn.
+const slice = 5 * time.Millisecond
+
+// RunInterleaved drives one connection to each target with one message of
+// l.Size bytes in flight, the targets taking turns (see slice) driven by
+// one goroutine, and returns a Result for each target. l.Conns and
+// l.Window are ignored: both are one.
+func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, error) {
+	if len(targets) == 0 {
+		return nil, errors.New("load: no target to interleave")
+	}
+	conns := make([]net.Conn, 0, len(targets))
+	defer func() {
+		for _, nc := range conns {
+			nc.Close()
+		}
+	}()
+	turns := make([]func() error, len(targets))
+	for i, t := range targets {
+		nc, early, err := dial(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		conns = append(conns, nc)
+		turns[i] = roundTrip(nc, early, t, l.Size)
+	}
+	m := newMeter(len(targets))
+	stats := make([]connStats, len(targets))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for !m.stop.Load() {
+			for i, turn := range turns {
+				begun := time.Now()
+				for first := true; ; first = false {
+					start := time.Now()
+					if err := turn(); err != nil {
+						stats[i].err = err
+						return
+					}
+					d := time.Since(start)
+					m.counts[i].n.Add(1)
+					if !first && m.recording.Load() {
+						stats[i].lat = append(stats[i].lat, d)
+						m.measured.Add(1)
+					}
+					if time.Since(begun) >= slice {
+						break
+					}
+				}
+			}
+		}
+	})
+	_, window, err := m.measure(ctx, l)
+	if werr := waitOrClose(&wg, conns); werr != nil && err == nil {
+		err = werr
+	}
+	return collectEach(window, l, stats, err)
+}
+
+// roundTrip returns one round trip on nc: a message of size bytes out,
+// its echo back.
+func roundTrip(nc net.Conn, early []byte, t Target, size int) func() error {
+	frame := framesFor(t, size, 1)
+	r := newReplies(t, size)
+	buf := make([]byte, max(2*len(frame), 4<<10))
+	pending := early
+	return func() error {
+		if _, err := nc.Write(frame); err != nil {
+			return err
+		}
+		_, err := awaitReplies(nc, buf, &pending, r)
+		return err
+	}
+}
+
+// collectEach turns each connection's round trips into a Result of its
+// own.
+func collectEach(window time.Duration, l Load, stats []connStats, err error) ([]Result, error) {
+	l.Conns, l.Window = 1, 1
+	out := make([]Result, len(stats))
+	for i, s := range stats {
+		res, cerr := collect(0, window, l, []connStats{s}, err)
+		if cerr != nil {
+			return nil, fmt.Errorf("load: connection %d of %d: %w", i+1, len(stats), cerr)
+		}
+		out[i] = res
+	}
+	return out, nil
+}
+
+// A Participant is one client in RunClientsInterleaved: a library's
+// client (libs.Dial), or RawClient.
+type Participant = libs.Client
+
+// RunClientsInterleaved drives each client with one message of l.Size
+// bytes in flight, the clients taking turns (see slice): within its turn
+// a client sends its next message from the callback that received its
+// echo, as in plain ping-pong, and the callback that ends the turn sends
+// the next client's first message. It returns a Result for each client
+// and closes them.
+func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) ([]Result, error) {
+	if len(clients) == 0 {
+		return nil, errors.New("load: no client to interleave")
+	}
+	payload := make([]byte, l.Size)
+	m := newMeter(len(clients))
+	stats := make([]connStats, len(clients))
+	// When each client's message went out, in nanoseconds since base:
+	// written by the goroutine that sends it, read by the one that
+	// receives its echo.
+	base := time.Now()
+	starts := make([]atomic.Int64, len(clients))
+	var failed atomic.Bool
+	fail := func(i int, err error) {
+		if !failed.Swap(true) {
+			stats[i].err = err
+		}
+		m.stop.Store(true)
+	}
+	var turnBegun atomic.Int64                 // since base, when the current turn began
+	first := make([]atomic.Bool, len(clients)) // the message in flight opens a turn
+	// A client's Send is called from its own callback and from the one
+	// that ends the turn before it: one at a time, but from two
+	// goroutines, which the lock orders.
+	sendMu := make([]sync.Mutex, len(clients))
+	send := func(i int) bool {
+		starts[i].Store(int64(time.Since(base)))
+		sendMu[i].Lock()
+		err := clients[i].Send(payload)
+		sendMu[i].Unlock()
+		if err != nil {
+			fail(i, err)
+			return false
+		}
+		return true
+	}
+	ended := make(chan struct{}) // closed when the turns stop
+	var endOnce sync.Once
+	end := func() { endOnce.Do(func() { close(ended) }) }
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			err := c.Run(func(size int) bool {
+				d := time.Since(base) - time.Duration(starts[i].Load())
+				if size != len(payload) {
+					fail(i, fmt.Errorf("load: reply of %d bytes, want %d", size, len(payload)))
+					end()
+					return false
+				}
+				m.counts[i].n.Add(1)
+				if !first[i].Swap(false) && m.recording.Load() {
+					stats[i].lat = append(stats[i].lat, d)
+					m.measured.Add(1)
+				}
+				next := i
+				if now := time.Since(base); now-time.Duration(turnBegun.Load()) >= slice {
+					next = (i + 1) % len(clients)
+					turnBegun.Store(int64(now))
+					first[next].Store(true)
+				}
+				if m.stop.Load() || !send(next) {
+					end()
+				}
+				return true
+			})
+			if err != nil && !m.stop.Load() {
+				fail(i, err)
+				end()
+			}
+		})
+	}
+	first[0].Store(true)
+	turnBegun.Store(int64(time.Since(base)))
+	if !send(0) {
+		end()
+	}
+	_, window, err := m.measure(ctx, l)
+	select {
+	case <-ended:
+	case <-time.After(grace):
+		if err == nil {
+			err = ErrStuck
+		}
+	}
+	// Every Run waits for a message that will not come: closing ends it.
+	for _, c := range clients {
+		c.Close()
+	}
+	wg.Wait()
+	if failed.Load() {
+		for _, s := range stats {
+			if s.err != nil && err == nil {
+				err = s.err
+			}
+		}
+	}
+	return collectEach(window, l, stats, err)
+}
+
+// RawClient is the raw-TCP reference among interleaved clients: it sends
+// the bytes of a masked frame of its message size to a raw echo server
+// and counts them coming back, with no WebSocket work. It is a
+// Participant.
+type RawClient struct {
+	nc    net.Conn
+	size  int
+	frame []byte
+}
+
+// DialRaw connects a RawClient for messages of size bytes to the raw echo
+// server at addr.
+func DialRaw(ctx context.Context, addr string, size int) (*RawClient, error) {
+	nc, _, err := dial(ctx, Target{Addr: addr})
+	if err != nil {
+		return nil, err
+	}
+	return &RawClient{nc: nc, size: size, frame: framesFor(Target{}, size, 1)}, nil
+}
+
+// Send writes the bytes of a masked frame of the client's message size
+// (the bytes of p do not matter).
+func (c *RawClient) Send(p []byte) error {
+	_, err := c.nc.Write(c.frame)
+	return err
+}
+
+// Run reads the echoes and calls onMessage with the size of each whole
+// message until it returns false or reading fails.
+func (c *RawClient) Run(onMessage func(size int) bool) error {
+	r := newReplies(Target{}, c.size)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.nc.Read(buf)
+		if err != nil {
+			return err
+		}
+		got, _ := r.feed(buf[:n])
+		for range got {
+			if !onMessage(c.size) {
+				return nil
+			}
+		}
+	}
+}
+
+// Close closes the connection.
+func (c *RawClient) Close() error { return c.nc.Close() }
