@@ -47,9 +47,10 @@
 // burst of Sends is still queued and written by the writer in one system
 // call. And a Receive whose context can never end (context.Background)
 // and which finds no message waiting is lent the socket by the reader, at
-// a frame boundary: it then waits for the socket and reads and checks
-// frames itself, with the reader's state and code, keeping the socket for
-// its next call. The reader takes it back once no Receive has read it for
+// a frame boundary, with whatever the reader has read and not decoded: it
+// then decodes that, waits for the socket, and reads and checks frames
+// itself, with the reader's state and code, keeping the socket for its
+// next call. The reader takes it back once no Receive has read it for
 // 20 to 40 ms (until then, control frames wait), and at once when Receive with a
 // context that can end, NextReader or the closing handshake needs it, when
 // a close frame arrives, when reading fails, and when the connection ends.

@@ -16,10 +16,10 @@ import (
 // message's own system calls. So a Receive whose context can never end
 // (its Done is nil, as context.Background's is) and which finds no message
 // waiting asks the reader to lend it the socket. The reader does at its
-// next frame boundary at which it holds no unread byte, no unfinished
-// message and no undelivered one: from then on Receive itself waits for
-// the socket, reads and decodes frames with the reader's own state and
-// code (every rule of RFC 6455 is enforced as before, control frames go to
+// next frame boundary at which it holds no unfinished message and no
+// undelivered one, with the bytes it has read and not decoded yet: from
+// then on Receive itself decodes those, waits for the socket, reads and
+// decodes frames with the reader's own state and code (every rule of RFC 6455 is enforced as before, control frames go to
 // the controller as before), and returns the first data message, keeping
 // the socket for its next call.
 //
@@ -79,11 +79,12 @@ func (l *lender) prepare() {
 }
 
 // lendable reports whether the reader may lend the socket now: a Receive
-// wants it, and the reader is at a frame boundary with nothing unread,
-// unfinished or undelivered.
+// wants it, and the reader is at a frame boundary with nothing unfinished
+// or undelivered. Bytes it has read and not decoded go with the socket:
+// the Receive decodes them first, with the same buffer.
 func (r *reader) lendable() bool {
 	c := r.c
-	return c.lend.want.Load() && !c.lend.shut.Load() && r.br.r == r.br.w && r.br.err == nil && r.op == 0 && !r.closed &&
+	return c.lend.want.Load() && !c.lend.shut.Load() && r.br.err == nil && r.op == 0 && !r.closed &&
 		len(c.in) == 0 && c.streamWaiters.Load() == 0
 }
 

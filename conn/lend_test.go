@@ -142,6 +142,65 @@ func TestReceiveReadsTheSocketItselfOnceLent(t *testing.T) {
 	}
 }
 
+func TestReceiveIsLentTheSocketWithFramesStillBuffered(t *testing.T) {
+	// Ten messages arrive in one read; the receive queue holds one. The
+	// reader need not decode the rest into In: once Receive waits on an
+	// empty In, it is lent the socket at the next frame boundary and
+	// decodes what is buffered itself.
+	const n = 10
+	start := make(chan struct{})
+	got := make(chan []string, 1)
+	servers := make(chan *Conn, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Upgrade(w, r, AcceptOptions{}, WithReceiveQueue(1, 1<<20), WithCloseTimeout(time.Second))
+		if err != nil {
+			t.Errorf("Upgrade: %v", err)
+			return
+		}
+		servers <- c
+		go func() {
+			<-start
+			var msgs []string
+			for range n {
+				m, err := c.Receive(context.Background())
+				if err != nil {
+					break
+				}
+				msgs = append(msgs, m.String())
+			}
+			got <- msgs
+		}()
+	}))
+	t.Cleanup(ts.Close)
+	p, err := rawpeer.Dial(testCtx(t), "ws"+strings.TrimPrefix(ts.URL, "http")+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := <-servers
+	t.Cleanup(func() {
+		p.Close()
+		<-server.Done()
+	})
+	var fs []frames.Frame
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("message %d", i))
+		fs = append(fs, p.Frame(true, frames.OpText, []byte(want[i])))
+	}
+	if err := p.WriteFrames(testCtx(t), fs...); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // all ten are read: one in In, one held back, eight buffered
+	close(start)
+	msgs := <-got
+	if strings.Join(msgs, ",") != strings.Join(want, ",") {
+		t.Fatalf("received %q, want %q", msgs, want)
+	}
+	if server.lend.uses.Load() == 0 {
+		t.Fatal("no Receive read a buffered frame itself: the reader decoded them all into In")
+	}
+}
+
 func TestLentReceiveFailsTheConnectionOnAViolation(t *testing.T) {
 	lp := newLentPeer(t, echoBackground)
 	lp.warmUp(t)
