@@ -41,25 +41,25 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 			nc.Close()
 		}
 	}()
-	turns := make([]func() error, len(targets))
+	trips := make([]func() error, len(targets)) // one round trip on each connection
 	for i, t := range targets {
 		nc, early, err := dial(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		conns = append(conns, nc)
-		turns[i] = roundTrip(nc, early, t, l.Size)
+		trips[i] = roundTrip(nc, early, t, l.Size)
 	}
 	m := newMeter(len(targets))
 	stats := make([]connStats, len(targets))
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for !m.stop.Load() {
-			for i, turn := range turns {
+			for i, trip := range trips {
 				begun := time.Now()
 				for first := true; ; first = false {
 					start := time.Now()
-					if err := turn(); err != nil {
+					if err := trip(); err != nil {
 						stats[i].err = err
 						return
 					}
