@@ -19,9 +19,10 @@ import (
 // next frame boundary at which it holds no unfinished message and no
 // undelivered one, with the bytes it has read and not decoded yet: from
 // then on Receive itself decodes those, waits for the socket, reads and
-// decodes frames with the reader's own state and code (every rule of RFC 6455 is enforced as before, control frames go to
-// the controller as before), and returns the first data message, keeping
-// the socket for its next call.
+// decodes frames with the reader's own state and code (every rule of RFC
+// 6455 is enforced as before, control frames go to the controller as
+// before), and returns the first data message, keeping the socket for its
+// next call.
 //
 // The reader stays the socket's owner and takes it back when no Receive
 // has read it for lendIdle, when a Receive with a context that can end, a

@@ -48,9 +48,9 @@ func (c *Conn) Out() chan<- Message {
 // idle Send's own goroutine writes it: whole, waiting for room in the
 // socket as net.Conn's Write does, if ctx can never end
 // (context.Background), and otherwise as far as the socket takes it, the
-// writer sending the rest. If ctx ends before any of it is written, nothing is
-// sent; if it ends while the writer is sending it, Send copies what is
-// left, returns nil and the writer finishes from the copy.
+// writer sending the rest. If ctx ends before any of it is written,
+// nothing is sent; if it ends while the writer is sending it, Send copies
+// what is left, returns nil and the writer finishes from the copy.
 func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 	if op == 0 {
 		op = frames.OpText

@@ -201,26 +201,21 @@ func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) (
 		end()
 	}
 	_, window, err := m.measure(ctx, l)
+	stuck := time.NewTimer(grace)
 	select {
 	case <-ended:
-	case <-time.After(grace):
+	case <-stuck.C:
 		if err == nil {
 			err = ErrStuck
 		}
 	}
+	stuck.Stop()
 	// Every Run waits for a message that will not come: closing ends it.
 	for _, c := range clients {
 		c.Close()
 	}
 	wg.Wait()
-	if failed.Load() {
-		for _, s := range stats {
-			if s.err != nil && err == nil {
-				err = s.err
-			}
-		}
-	}
-	return collectEach(window, l, stats, err)
+	return collectEach(window, l, stats, err) // with the first client's error, if any
 }
 
 // RawClient is the raw-TCP reference among interleaved clients: it sends

@@ -317,11 +317,14 @@ func clientPingPong(shape load.Load) func(context.Context, *Config, []string, fu
 			addrs[server] = p.Addr
 		}
 		clients := make([]load.Participant, 0, len(ls))
-		closeAll := func() {
+		handedOver := false // RunClientsInterleaved closes them
+		defer func() {
 			for _, c := range clients {
-				c.Close()
+				if !handedOver {
+					c.Close()
+				}
 			}
-		}
+		}()
 		for _, lib := range ls {
 			var c load.Participant
 			var err error
@@ -331,7 +334,6 @@ func clientPingPong(shape load.Load) func(context.Context, *Config, []string, fu
 				c, err = libs.Dial(ctx, lib, addrs["minimal"])
 			}
 			if err != nil {
-				closeAll()
 				return nil, err
 			}
 			clients = append(clients, c)
@@ -339,16 +341,15 @@ func clientPingPong(shape load.Load) func(context.Context, *Config, []string, fu
 		if p := profile("all"); p != "" {
 			f, err := os.Create(p + ".client.cpu.pprof")
 			if err != nil {
-				closeAll()
 				return nil, err
 			}
 			defer f.Close()
 			if err := pprof.StartCPUProfile(f); err != nil {
-				closeAll()
 				return nil, err
 			}
 			defer pprof.StopCPUProfile()
 		}
+		handedOver = true
 		res, err := load.RunClientsInterleaved(ctx, clients, l)
 		if err != nil {
 			return nil, err
