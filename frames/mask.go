@@ -13,7 +13,8 @@ import "encoding/binary"
 //	}
 //
 // Masking is its own inverse: masking twice with the same key and offset
-// restores the data. Mask works a machine word at a time.
+// restores the data. Mask works a machine word at a time, and on amd64
+// 64 bytes at a time with SSE2 instructions.
 func Mask(key [4]byte, pos int, b []byte) int {
 	pos &= 3
 	next := (pos + len(b)) & 3
@@ -31,13 +32,9 @@ func Mask(key [4]byte, pos int, b []byte) int {
 		uint64(key[(pos+2)&3])<<16 | uint64(key[(pos+3)&3])<<24
 	k |= k << 32
 
-	for len(b) >= 32 {
-		v := b[:32:32]
-		binary.LittleEndian.PutUint64(v[0:], binary.LittleEndian.Uint64(v[0:])^k)
-		binary.LittleEndian.PutUint64(v[8:], binary.LittleEndian.Uint64(v[8:])^k)
-		binary.LittleEndian.PutUint64(v[16:], binary.LittleEndian.Uint64(v[16:])^k)
-		binary.LittleEndian.PutUint64(v[24:], binary.LittleEndian.Uint64(v[24:])^k)
-		b = b[32:]
+	if n := len(b) &^ (maskBlock - 1); n > 0 {
+		maskBlocks(b[:n], k)
+		b = b[n:]
 	}
 	for len(b) >= 8 {
 		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
