@@ -22,6 +22,23 @@ type inbuf struct {
 	buf  *buffer    // nil when nothing is buffered
 	r, w int        // buf.b[r:w] is unread
 	err  error      // the error of the last read, returned once the bytes before it are consumed
+	// direct says the last read went straight into a message's payload:
+	// the next fill reads at most afterDirect bytes.
+	direct bool
+}
+
+// afterDirect is how much the first fill after a payload read straight
+// into a message reads. A large message is likely followed by another,
+// whose first bytes a full buffer would read only to copy them into that
+// message; smaller frames that follow are read by the next fill.
+const afterDirect = 4 << 10
+
+// room returns the part of the buffer the next read reads into.
+func (b *inbuf) room() []byte {
+	if b.direct && b.w < afterDirect && afterDirect < len(b.buf.b) {
+		return b.buf.b[b.w:afterDirect]
+	}
+	return b.buf.b[b.w:]
 }
 
 // newInbuf returns the buffered view of nc with buffers of size bytes.
@@ -75,8 +92,9 @@ func (b *inbuf) fill() {
 		if b.buf == nil {
 			b.acquire()
 		}
-		n, b.err = readSome(b.src, b.buf.b[b.w:])
+		n, b.err = readSome(b.src, b.room())
 	}
+	b.direct = false
 	b.w += n
 	b.release() // if the read brought nothing
 }
@@ -139,6 +157,7 @@ func (b *inbuf) Read(p []byte) (int, error) {
 		}
 		if len(p) >= b.size {
 			b.release()
+			b.direct = true
 			if b.raw != nil {
 				return b.raw.read(p)
 			}

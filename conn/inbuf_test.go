@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -187,5 +188,54 @@ func TestInbufRejectsLengthWithTopBitSet(t *testing.T) {
 	defer ib.close()
 	if _, err := ib.readHeader(); !errors.Is(err, frames.ErrLengthOverflow) {
 		t.Fatalf("readHeader = %v, want ErrLengthOverflow", err)
+	}
+}
+
+// readSizes is a source that records how much each Read asked for.
+type readSizes struct {
+	src   io.Reader
+	sizes []int
+}
+
+func (r *readSizes) Read(p []byte) (int, error) {
+	r.sizes = append(r.sizes, len(p))
+	return r.src.Read(p)
+}
+
+func TestInbufReadsLittleAfterAPayloadReadStraightIntoAMessage(t *testing.T) {
+	const size = 64 << 10
+	payload := patterned(3 * size)
+	var wire []byte
+	for range 2 {
+		b, err := frames.AppendFrame(nil, frames.Frame{Fin: true, Opcode: frames.OpBinary, Payload: payload})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wire = append(wire, b...)
+	}
+	src := &readSizes{src: bytes.NewReader(wire)}
+	b := &inbuf{src: src, size: size}
+	for i := range 2 {
+		h, err := b.readHeader()
+		if err != nil || h.Length != int64(len(payload)) {
+			t.Fatalf("frame %d: header %+v, %v", i, h, err)
+		}
+		got := make([]byte, len(payload))
+		if _, err := io.ReadFull(b, got); err != nil || !bytes.Equal(got, payload) {
+			t.Fatalf("frame %d: payload differs (%v)", i, err)
+		}
+	}
+	// Reads: the first header with a full buffer, then straight into the
+	// message, then the second header: at most afterDirect bytes, which
+	// is all that is copied into the second message.
+	direct := slices.IndexFunc(src.sizes, func(n int) bool { return n > size })
+	if direct < 0 || direct+1 >= len(src.sizes) {
+		t.Fatalf("reads asked for %v: none went straight into the message", src.sizes)
+	}
+	if next := src.sizes[direct+1]; next > afterDirect {
+		t.Errorf("reads asked for %v: the one after the payload read straight into the message asked for %d bytes, want at most %d", src.sizes, next, afterDirect)
+	}
+	if src.sizes[0] != size {
+		t.Errorf("the first read asked for %d bytes, want the whole buffer (%d)", src.sizes[0], size)
 	}
 }

@@ -94,7 +94,7 @@ func (r *rawReader) read1(fd uintptr) bool {
 			r.needBuf = true
 			return true
 		}
-		p = b.buf.b[b.w:]
+		p = b.room()
 	}
 	for {
 		n, err := syscall.Read(int(fd), p)
