@@ -14,7 +14,14 @@ import (
 // timeout (DefaultCloseTimeout unless WithCloseTimeout says otherwise), and
 // returns once the connection is over. It returns nil when the connection
 // ended with a closing handshake, whichever side started it, and the
-// connection's *CloseError otherwise. A reason over 123 bytes, or a code
+// connection's *CloseError otherwise.
+//
+// Messages that arrive after Close is called are still delivered while the
+// receive queue has room (see [WithReceiveQueue]); once it is full they are
+// discarded, so that a receiver that has stopped does not hold the peer's
+// close frame back behind them until the close timeout.
+//
+// A reason over 123 bytes, or a code
 // that may not be sent (such as 1005 or 1006), is an error and sends
 // nothing. Close is idempotent and safe to call concurrently, and closing
 // a connection that never connected is not an error.
@@ -43,6 +50,8 @@ func (c *Conn) CloseContext(ctx context.Context, code frames.CloseCode, reason s
 		return nil
 	}
 	c.startMu.Unlock()
+	c.closing.Store(true)
+	c.signalDrained() // a reader waiting for room in a full queue discards instead
 	if err := c.sendClose(ctx, payload); err != nil && !errors.Is(err, ErrClosed) {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -264,5 +265,44 @@ func TestWriteErrorIsAbnormalClosureWrappingTheNetworkError(t *testing.T) {
 	wantClose(t, "Err", err, frames.CloseAbnormal)
 	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		t.Fatalf("Err = %v, want it to wrap the write's error", err)
+	}
+}
+
+func TestCloseIsNotHeldBackByMessagesLeftUnreceived(t *testing.T) {
+	p := newPair(t, AcceptOptions{}, []Option{WithReceiveQueue(1, 1<<20), WithCloseTimeout(time.Minute)})
+	ctx := testCtx(t)
+	for i := range 50 {
+		if err := p.client.SendText(ctx, fmt.Sprint("m", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The server receives nothing: its queue holds m0, its reader waits
+	// with m1, and the client's close frame is behind m49.
+	for deadline := time.Now().Add(10 * time.Second); len(p.server.in) < cap(p.server.in); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server's receive queue never filled")
+		}
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- p.server.Close(frames.CloseNormal, "done") }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close = %v, want a closing handshake", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waits behind messages the server never received (its close timeout is a minute)")
+	}
+	m, err := p.server.Receive(ctx)
+	if err != nil || string(m.Data) != "m0" {
+		t.Fatalf("Receive after Close = %q, %v, want m0, the message queued before Close", m.Data, err)
+	}
+	if m, err := p.server.Receive(ctx); err == nil {
+		t.Fatalf("Receive after the queue = %q, want an error: the rest were discarded", m.Data)
+	}
+	if err := p.client.Err(); err != nil {
+		if ce := (*CloseError)(nil); !errors.As(err, &ce) || ce.Code != frames.CloseNormal {
+			t.Fatalf("client ended with %v, want the server's 1000", err)
+		}
 	}
 }

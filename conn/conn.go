@@ -67,7 +67,8 @@ type Conn struct {
 	out     atomic.Pointer[chan Message] // user -> writer: messages to encode (made by the first Out)
 	outOnce sync.Once
 	streams chan *readStream // reader -> NextReader: a message as a stream
-	drained chan struct{}    // user -> reader: Receive took a message (cap 1)
+	drained chan struct{}    // user -> reader: look at c.in again, Receive took a message or Close began (cap 1)
+	closing atomic.Bool      // Close was called: the reader no longer waits for room in c.in
 	events  chan *event      // reader, writer, closers -> controller
 	lend    lender           // the reader lends the socket to Receive
 	rd      *reader          // the reader's state, for a Receive it lends the socket to; set once Open

@@ -62,7 +62,10 @@
 // (see [WithReceiveQueue]); past that it stops reading the socket and TCP
 // pushes back on the peer. Senders block (or fail with their context) once
 // the writer's mailbox holds more than its bound (see [WithSendBuffer]).
-// Nothing grows without limit.
+// Nothing grows without limit. Once the user calls Close, a message that
+// finds the receive queue full is discarded rather than waited on, so that
+// the peer's close frame behind it is read and the closing handshake ends
+// without waiting out the close timeout.
 //
 // # Compression
 //

@@ -399,9 +399,17 @@ func (r *reader) deliver(ctx context.Context, m Message) error {
 // reader's stack, which every idle connection keeps, is as large as its
 // deepest call ever was.
 //
+// Once the user has called Close, a message that finds no room is
+// discarded: the user has stopped, and the peer's close frame may be
+// behind it.
+//
 //go:noinline
 func (r *reader) deliverWait(ctx context.Context, m Message) error {
 	for r.queued > 0 && r.queued+int64(len(m.Data)) > r.maxQueued {
+		if r.c.closing.Load() {
+			putBytes(m.Data)
+			return nil
+		}
 		// Receive signals drained; a user of In does not, so look again
 		// shortly.
 		if r.poll == nil {
@@ -417,13 +425,25 @@ func (r *reader) deliverWait(ctx context.Context, m Message) error {
 		}
 		r.account()
 	}
-	select {
-	case r.c.in <- m:
-	case <-ctx.Done():
-		return nil
+	for {
+		if r.c.closing.Load() {
+			select {
+			case r.c.in <- m:
+				r.sent(len(m.Data))
+			default:
+				putBytes(m.Data)
+			}
+			return nil
+		}
+		select {
+		case r.c.in <- m:
+			r.sent(len(m.Data))
+			return nil
+		case <-r.c.drained: // Close began, or Receive took one: look again
+		case <-ctx.Done():
+			return nil
+		}
 	}
-	r.sent(len(m.Data))
-	return nil
 }
 
 // sent counts a message of n bytes handed to c.in.

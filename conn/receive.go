@@ -73,7 +73,8 @@ func (c *Conn) receivable(ctx context.Context) error {
 	return nil
 }
 
-// signalDrained tells a reader held back by the byte bound to look again.
+// signalDrained tells a reader held back by a full receive queue to look
+// again.
 func (c *Conn) signalDrained() {
 	select {
 	case c.drained <- struct{}{}:
