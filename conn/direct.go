@@ -35,7 +35,7 @@ type direct struct {
 	head    *buffer    // the header and the payload's first bytes, from the pool, until written
 	taken   bool       // the writer has started on it (under the mailbox's mu)
 	started bool       // its sender wrote part of it (under the mailbox's mu)
-	done    chan error // cap 1: the result, unless the sender has gone
+	done    chan error // cap 1: the result, unless the sender has gone (nil for Out's)
 
 	mu        sync.Mutex // held around each write
 	rest      []byte     // what is left of head to write
@@ -69,11 +69,7 @@ func (mb *mailbox) putDirect(ctx context.Context, h frames.Header, payload []byt
 			return err
 		}
 	}
-	h.Length, h.Masked = int64(len(payload)), false
-	first := min(len(payload), directHead-frames.HeaderSize(h.Length, false))
-	d := &direct{head: getBuffer(directHead), data: payload[first:]}
-	d.head.b = append(frames.AppendHeader(d.head.b, h), payload[:first]...)
-	d.rest = d.head.b
+	d := newDirect(h, payload)
 	if !mb.busy && mb.pending == nil && mb.urgent == nil {
 		// The writer is idle: write it here.
 		mb.owned = true
@@ -85,6 +81,37 @@ func (mb *mailbox) putDirect(ctx context.Context, h frames.Header, payload []byt
 	mb.mu.Unlock()
 	mb.signal()
 	return mb.awaitDirect(ctx, d)
+}
+
+// putOutDirect queues a large unmasked data frame from Out to be written
+// from payload itself, which Out's sender gave the writer, and reports
+// whether it did: not while another large frame or a NextWriter message
+// is on its way, or a sender writes its own frame (the caller then copies
+// the frame into the mailbox). Nobody waits for it. After the close frame
+// it is discarded, as Out documents. Only the writer calls it; its next
+// flush writes the frame.
+func (mb *mailbox) putOutDirect(h frames.Header, payload []byte) bool {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	switch {
+	case mb.err != nil || mb.closed:
+		return true
+	case mb.stream || mb.direct != nil || mb.owned:
+		return false
+	}
+	mb.direct = newDirect(h, payload)
+	mb.direct.abandoned = true
+	return true
+}
+
+// newDirect returns the direct for a frame with header h and payload.
+func newDirect(h frames.Header, payload []byte) *direct {
+	h.Length, h.Masked = int64(len(payload)), false
+	first := min(len(payload), directHead-frames.HeaderSize(h.Length, false))
+	d := &direct{head: getBuffer(directHead), data: payload[first:]}
+	d.head.b = append(frames.AppendHeader(d.head.b, h), payload[:first]...)
+	d.rest = d.head.b
+	return d
 }
 
 // writeOwn writes d, which its sender owns, as far as the socket takes it

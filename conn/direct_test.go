@@ -313,3 +313,40 @@ func TestLargeSendThatCannotBeCancelledEndsWithTheConnection(t *testing.T) {
 	}
 	<-p.server.Done()
 }
+
+// writtenFrom reports whether the large frame c's writer has taken is
+// being written from data's own memory.
+func writtenFrom(c *Conn, data []byte) bool {
+	c.mb.mu.Lock()
+	d := c.mb.direct
+	c.mb.mu.Unlock()
+	if d == nil || !d.taken {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.data) > 0 && &d.data[len(d.data)-1] == &data[len(data)-1]
+}
+
+func TestLargeMessageOnOutIsWrittenFromItsData(t *testing.T) {
+	p := stalledPair(t)
+	large := patterned(32 << 20) // more than loopback's socket buffers hold
+	small := []byte("after")
+	ctx := testCtx(t)
+	for _, m := range []Message{{Opcode: frames.OpBinary, Data: large}, {Opcode: frames.OpText, Data: small}} {
+		select {
+		case p.server.Out() <- m:
+		case <-ctx.Done():
+			t.Fatal("Out took nothing")
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); !writtenFrom(p.server, large); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer copied the large message from Out instead of writing it from its Data")
+		}
+	}
+	receiveStalled(t, p, large)
+	if m := mustReceive(t, p.client); m.String() != "after" {
+		t.Fatalf("the message queued behind the large one = %q, want after", m.Data)
+	}
+}

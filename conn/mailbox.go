@@ -351,7 +351,9 @@ func (mb *mailbox) stop(err error) {
 		d.mu.Lock()
 		d.finished = true
 		d.mu.Unlock()
-		d.done <- mb.err
+		if d.done != nil {
+			d.done <- mb.err
+		}
 	}
 	mb.freeSpace()
 	mb.mu.Unlock()

@@ -10,7 +10,9 @@ import (
 // Out returns the channel on which the writer takes messages to send, in
 // order. Sending on it never blocks on the network: the writer encodes each
 // message itself, and the channel pushes back when the writer is behind.
-// The writer takes the Message and its Data: do not modify Data afterwards.
+// The writer takes the Message and its Data: do not modify Data afterwards
+// (a server's message of 256 KiB or more over TCP is written from Data
+// itself, not copied).
 // An opcode of 0 means text. Since a send on Out cannot return an error, a
 // message that cannot be sent (text that is not UTF-8) fails the connection
 // with 1011, and messages that arrive after the close frame are discarded;
@@ -68,10 +70,17 @@ func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 		}
 		kind = controlFrame
 	}
-	if kind == dataFrame && !c.client && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data))) {
+	if kind == dataFrame && c.direct(op, data) {
 		return c.mb.putDirect(ctx, frames.Header{Fin: true, Opcode: op}, data, c.rawW)
 	}
 	return c.putMessage(ctx, op, data, kind, true)
+}
+
+// direct reports whether a data message is sent from its own slice (see
+// direct): a server's, over TCP, of at least directMin bytes, and not to
+// be compressed.
+func (c *Conn) direct(op frames.Opcode, data []byte) bool {
+	return !c.client && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data)))
 }
 
 // SendText sends s as a text message.

@@ -144,6 +144,9 @@ func (c *Conn) encodeOut(ctx context.Context, m Message) {
 		c.tell(ctx, &event{kind: evInvalid, err: fmt.Errorf("message on Out: %w", err)})
 		return
 	}
+	if c.direct(op, m.Data) && c.mb.putOutDirect(frames.Header{Fin: true, Opcode: op}, m.Data) {
+		return
+	}
 	// After the close frame put refuses data (ErrCloseSent): the message
 	// is discarded, as documented on Out.
 	_ = c.putMessage(context.Background(), op, m.Data, outFrame, true)
