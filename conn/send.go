@@ -70,16 +70,16 @@ func (c *Conn) Send(ctx context.Context, data []byte, op frames.Opcode) error {
 		}
 		kind = controlFrame
 	}
-	if kind == dataFrame && c.direct(op, data) {
+	if kind == dataFrame && c.fromSlice(op, data) {
 		return c.mb.putDirect(ctx, frames.Header{Fin: true, Opcode: op}, data, c.rawW)
 	}
 	return c.putMessage(ctx, op, data, kind, true)
 }
 
-// direct reports whether a data message is sent from its own slice (see
+// fromSlice reports whether a data message is sent from its own slice (see
 // direct): a server's, over TCP, of at least directMin bytes, and not to
 // be compressed.
-func (c *Conn) direct(op frames.Opcode, data []byte) bool {
+func (c *Conn) fromSlice(op frames.Opcode, data []byte) bool {
 	return !c.client && c.rawW != nil && len(data) >= directMin && (c.pmd == nil || !c.pmd.wants(op, len(data)))
 }
 

@@ -144,7 +144,7 @@ func (c *Conn) encodeOut(ctx context.Context, m Message) {
 		c.tell(ctx, &event{kind: evInvalid, err: fmt.Errorf("message on Out: %w", err)})
 		return
 	}
-	if c.direct(op, m.Data) && c.mb.putOutDirect(frames.Header{Fin: true, Opcode: op}, m.Data) {
+	if c.fromSlice(op, m.Data) && c.mb.putOutDirect(frames.Header{Fin: true, Opcode: op}, m.Data) {
 		return
 	}
 	// After the close frame put refuses data (ErrCloseSent): the message
