@@ -19,7 +19,9 @@ import (
 // Messages that arrive after Close is called are still delivered while the
 // receive queue has room (see [WithReceiveQueue]); once it is full they are
 // discarded, so that a receiver that has stopped does not hold the peer's
-// close frame back behind them until the close timeout.
+// close frame back behind them until the close timeout. For the same
+// reason Close discards the rest of a message being read with
+// NextReader: that stream's Read then returns ErrClosed.
 //
 // A reason over 123 bytes, or a code
 // that may not be sent (such as 1005 or 1006), is an error and sends
@@ -52,6 +54,9 @@ func (c *Conn) CloseContext(ctx context.Context, code frames.CloseCode, reason s
 	c.startMu.Unlock()
 	c.closing.Store(true)
 	c.signalDrained() // a reader waiting for room in a full queue discards instead
+	if s := c.reading.Load(); s != nil {
+		s.abandonWith(ErrClosed) // the reader discards the rest of the message
+	}
 	if err := c.sendClose(ctx, payload); err != nil && !errors.Is(err, ErrClosed) {
 		return err
 	}

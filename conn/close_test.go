@@ -2,6 +2,7 @@ package conn
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -304,5 +305,38 @@ func TestCloseIsNotHeldBackByMessagesLeftUnreceived(t *testing.T) {
 		if ce := (*CloseError)(nil); !errors.As(err, &ce) || ce.Code != frames.CloseNormal {
 			t.Fatalf("client ended with %v, want the server's 1000", err)
 		}
+	}
+}
+
+func TestCloseIsNotHeldBackByAStreamLeftUnread(t *testing.T) {
+	p := newPair(t, AcceptOptions{}, []Option{WithCloseTimeout(time.Minute)})
+	ctx := testCtx(t)
+	big := bytes.Repeat([]byte("x"), 16<<20) // more than both sockets' buffers hold
+	sent := make(chan error, 1)
+	go func() { sent <- p.client.Send(ctx, big, frames.OpBinary) }()
+	op, r, err := p.server.NextReader(ctx)
+	if err != nil || op != frames.OpBinary {
+		t.Fatalf("NextReader = %s, %v", op, err)
+	}
+	if _, err := io.ReadFull(r, make([]byte, 1024)); err != nil {
+		t.Fatal(err)
+	}
+	// The server reads no more of it: the rest of the message, and the
+	// client's answer to the server's close frame behind it, wait.
+	closed := make(chan error, 1)
+	go func() { closed <- p.server.Close(frames.CloseNormal, "done") }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close = %v, want a closing handshake", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waits behind a message stream the server stopped reading (its close timeout is a minute)")
+	}
+	if _, err := r.Read(make([]byte, 1024)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Read of the stream after Close = %v, want ErrClosed", err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("the client's Send = %v", err)
 	}
 }

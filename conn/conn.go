@@ -66,13 +66,14 @@ type Conn struct {
 	in      chan Message                 // reader -> user: data messages
 	out     atomic.Pointer[chan Message] // user -> writer: messages to encode (made by the first Out)
 	outOnce sync.Once
-	streams chan *readStream // reader -> NextReader: a message as a stream
-	drained chan struct{}    // user -> reader: look at c.in again, Receive took a message or Close began (cap 1)
-	closing atomic.Bool      // Close was called: the reader no longer waits for room in c.in
-	events  chan *event      // reader, writer, closers -> controller
-	lend    lender           // the reader lends the socket to Receive
-	rd      *reader          // the reader's state, for a Receive it lends the socket to; set once Open
-	unread  atomic.Bool      // the reader holds bytes of frames not yet decoded
+	streams chan *readStream           // reader -> NextReader: a message as a stream
+	reading atomic.Pointer[readStream] // the stream the reader passes a message to, if any: Close abandons it
+	drained chan struct{}              // user -> reader: look at c.in again, Receive took a message or Close began (cap 1)
+	closing atomic.Bool                // Close was called: the reader no longer waits for room in c.in
+	events  chan *event                // reader, writer, closers -> controller
+	lend    lender                     // the reader lends the socket to Receive
+	rd      *reader                    // the reader's state, for a Receive it lends the socket to; set once Open
+	unread  atomic.Bool                // the reader holds bytes of frames not yet decoded
 
 	mb            mailbox
 	rawW          *rawWriter    // writes a TCP or Unix socket's descriptor (nil: through netConn)

@@ -63,9 +63,10 @@
 // pushes back on the peer. Senders block (or fail with their context) once
 // the writer's mailbox holds more than its bound (see [WithSendBuffer]).
 // Nothing grows without limit. Once the user calls Close, a message that
-// finds the receive queue full is discarded rather than waited on, so that
-// the peer's close frame behind it is read and the closing handshake ends
-// without waiting out the close timeout.
+// finds the receive queue full is discarded rather than waited on, and so
+// is the rest of a message being read with NextReader, so that the peer's
+// close frame behind them is read and the closing handshake ends without
+// waiting out the close timeout.
 //
 // # Compression
 //

@@ -265,6 +265,7 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 		r.utf8.Reset()
 		if !h.RSV1 { // a compressed message is inflated whole
 			r.stream = r.offerStream(h.Opcode)
+			r.watchStream()
 		}
 		if r.stream == nil {
 			r.msg = getBytes(int(min(h.Length, maxPrealloc)))[:0]
@@ -288,6 +289,7 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 	if r.stream != nil {
 		r.stream.finish(nil)
 		r.stream = nil
+		r.c.reading.Store(nil)
 		return nil
 	}
 	msg := r.msg

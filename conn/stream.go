@@ -22,6 +22,7 @@ type readStream struct {
 	end     chan struct{} // closed by the reader when the message is over
 	abandon chan struct{} // closed by Close: the reader discards the rest
 	err     error         // why the message ended early; set before end is closed
+	why     error         // what Read returns once abandoned; set before abandon is closed
 	once    sync.Once
 }
 
@@ -41,13 +42,18 @@ func (s *readStream) Read(p []byte) (int, error) {
 	case <-s.end:
 		return 0, s.endErr()
 	case <-s.abandon:
-		return 0, errStreamClosed
+		return 0, s.why
 	}
 }
 
 var errStreamClosed = errors.New("websocket: read of a closed message stream")
 
 func (s *readStream) endErr() error {
+	select {
+	case <-s.abandon:
+		return s.why // the rest was discarded: the message did not end here
+	default:
+	}
 	if s.err != nil {
 		return s.err
 	}
@@ -56,8 +62,17 @@ func (s *readStream) endErr() error {
 
 // Close discards the rest of the message, so the next one can be received.
 func (s *readStream) Close() error {
-	s.once.Do(func() { close(s.abandon) })
+	s.abandonWith(errStreamClosed)
 	return nil
+}
+
+// abandonWith has the reader discard the rest of the message; Read then
+// returns err, unless the stream was abandoned already.
+func (s *readStream) abandonWith(err error) {
+	s.once.Do(func() {
+		s.why = err
+		close(s.abandon)
+	})
 }
 
 // finish ends the stream, with err if the message could not be completed.
@@ -88,6 +103,21 @@ func (r *reader) offerStream(op frames.Opcode) *readStream {
 		return s
 	default:
 		return nil
+	}
+}
+
+// watchStream lets Close find the stream the reader now passes a message
+// to, and abandon it: a user who calls Close has stopped reading, and the
+// peer's close frame may be behind the rest of the message. Close sets
+// closing before it looks, and watchStream looks at closing after it
+// shows the stream, so one of them abandons it.
+func (r *reader) watchStream() {
+	if r.stream == nil {
+		return
+	}
+	r.c.reading.Store(r.stream)
+	if r.c.closing.Load() {
+		r.stream.abandonWith(ErrClosed)
 	}
 }
 
@@ -137,8 +167,9 @@ func (r *reader) streamPayload(ctx context.Context, h frames.Header) error {
 // large to hold: its bytes are read from the socket as the returned reader
 // is read. A message the reader had already queued whole is returned as a
 // reader over its bytes. Read the stream to io.EOF or Close it (which
-// discards the rest) before receiving the next message. The message size
-// limit (WithReadLimit) applies to streams too.
+// discards the rest) before receiving the next message. Close on the
+// connection discards the rest too, and the stream's Read then returns
+// ErrClosed. The message size limit (WithReadLimit) applies to streams too.
 func (c *Conn) NextReader(ctx context.Context) (frames.Opcode, io.ReadCloser, error) {
 	if err := c.receivable(ctx); err != nil {
 		return 0, nil, err
