@@ -287,9 +287,9 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 	op := r.op
 	r.op = 0
 	if r.stream != nil {
+		r.c.reading.Store(nil) // Close has nothing to abandon: the message is whole
 		r.stream.finish(nil)
 		r.stream = nil
-		r.c.reading.Store(nil)
 		return nil
 	}
 	msg := r.msg

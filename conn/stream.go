@@ -23,6 +23,7 @@ type readStream struct {
 	abandon chan struct{} // closed by Close: the reader discards the rest
 	err     error         // why the message ended early; set before end is closed
 	why     error         // what Read returns once abandoned; set before abandon is closed
+	lost    bool          // the reader discarded some of the message; set before end is closed
 	once    sync.Once
 }
 
@@ -42,17 +43,20 @@ func (s *readStream) Read(p []byte) (int, error) {
 	case <-s.end:
 		return 0, s.endErr()
 	case <-s.abandon:
-		return 0, s.why
+		select {
+		case <-s.end:
+			return 0, s.endErr()
+		default:
+			return 0, s.why
+		}
 	}
 }
 
 var errStreamClosed = errors.New("websocket: read of a closed message stream")
 
 func (s *readStream) endErr() error {
-	select {
-	case <-s.abandon:
+	if s.lost {
 		return s.why // the rest was discarded: the message did not end here
-	default:
 	}
 	if s.err != nil {
 		return s.err
@@ -136,6 +140,7 @@ func (r *reader) streamPayload(ctx context.Context, h frames.Header) error {
 			return nil
 		}
 		if abandoned {
+			s.lost = true
 			if r.scratch == nil {
 				r.scratch = make([]byte, 4096)
 			}
