@@ -284,16 +284,7 @@ func TestCloseIsNotHeldBackByMessagesLeftUnreceived(t *testing.T) {
 			t.Fatal("the server's receive queue never filled")
 		}
 	}
-	closed := make(chan error, 1)
-	go func() { closed <- p.server.Close(frames.CloseNormal, "done") }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close = %v, want a closing handshake", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close still waits behind messages the server never received (its close timeout is a minute)")
-	}
+	closeWithHandshake(t, p.server, "messages the server never received")
 	m, err := p.server.Receive(ctx)
 	if err != nil || string(m.Data) != "m0" {
 		t.Fatalf("Receive after Close = %q, %v, want m0, the message queued before Close", m.Data, err)
@@ -323,20 +314,28 @@ func TestCloseIsNotHeldBackByAStreamLeftUnread(t *testing.T) {
 	}
 	// The server reads no more of it: the rest of the message, and the
 	// client's answer to the server's close frame behind it, wait.
+	closeWithHandshake(t, p.server, "a message stream the server stopped reading")
+	if _, err := r.Read(make([]byte, 1024)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Read of the stream after Close = %v, want ErrClosed", err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("the client's Send = %v", err)
+	}
+}
+
+// closeWithHandshake closes c, whose close timeout is a minute, and fails
+// unless Close ends with a closing handshake within 10 seconds; behind
+// says what Close would otherwise wait behind.
+func closeWithHandshake(t *testing.T, c *Conn, behind string) {
+	t.Helper()
 	closed := make(chan error, 1)
-	go func() { closed <- p.server.Close(frames.CloseNormal, "done") }()
+	go func() { closed <- c.Close(frames.CloseNormal, "done") }()
 	select {
 	case err := <-closed:
 		if err != nil {
 			t.Fatalf("Close = %v, want a closing handshake", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Close still waits behind a message stream the server stopped reading (its close timeout is a minute)")
-	}
-	if _, err := r.Read(make([]byte, 1024)); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Read of the stream after Close = %v, want ErrClosed", err)
-	}
-	if err := <-sent; err != nil {
-		t.Fatalf("the client's Send = %v", err)
+		t.Fatalf("Close still waits behind %s (its close timeout is a minute)", behind)
 	}
 }

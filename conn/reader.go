@@ -265,7 +265,6 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 		r.utf8.Reset()
 		if !h.RSV1 { // a compressed message is inflated whole
 			r.stream = r.offerStream(h.Opcode)
-			r.watchStream()
 		}
 		if r.stream == nil {
 			r.msg = getBytes(int(min(h.Length, maxPrealloc)))[:0]

@@ -43,12 +43,18 @@ func (s *readStream) Read(p []byte) (int, error) {
 	case <-s.end:
 		return 0, s.endErr()
 	case <-s.abandon:
-		select {
-		case <-s.end:
-			return 0, s.endErr()
-		default:
-			return 0, s.why
-		}
+		return 0, s.abandonedErr()
+	}
+}
+
+// abandonedErr is what Read returns once the stream is abandoned: the
+// message's own end if the reader has finished it, why until then.
+func (s *readStream) abandonedErr() error {
+	select {
+	case <-s.end:
+		return s.endErr()
+	default:
+		return s.why
 	}
 }
 
@@ -90,7 +96,8 @@ func (s *readStream) finish(err error) {
 }
 
 // offerStream gives the message that starts now to a NextReader call, if
-// one is waiting at this instant; otherwise the message is assembled whole.
+// one is waiting at this instant, and shows the stream to Close (as
+// c.reading); otherwise the message is assembled whole.
 func (r *reader) offerStream(op frames.Opcode) *readStream {
 	if r.lent || r.c.streamWaiters.Load() == 0 {
 		return nil
@@ -104,25 +111,19 @@ func (r *reader) offerStream(op frames.Opcode) *readStream {
 	}
 	select {
 	case r.c.streams <- s:
-		return s
 	default:
 		return nil
 	}
-}
-
-// watchStream lets Close find the stream the reader now passes a message
-// to, and abandon it: a user who calls Close has stopped reading, and the
-// peer's close frame may be behind the rest of the message. Close sets
-// closing before it looks, and watchStream looks at closing after it
-// shows the stream, so one of them abandons it.
-func (r *reader) watchStream() {
-	if r.stream == nil {
-		return
-	}
-	r.c.reading.Store(r.stream)
+	// Close abandons the stream: a user who calls Close has stopped
+	// reading, and the peer's close frame may be behind the rest of the
+	// message. Close sets closing before it looks for the stream, and the
+	// reader looks at closing after it shows the stream, so one of them
+	// abandons it.
+	r.c.reading.Store(s)
 	if r.c.closing.Load() {
-		r.stream.abandonWith(ErrClosed)
+		s.abandonWith(ErrClosed)
 	}
+	return s
 }
 
 // streamPayload passes the frame's payload to the stream's Reads.
