@@ -15,9 +15,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,6 +54,7 @@ type flags struct {
 	lib        string
 	hub        bool
 	cpuProfile string
+	render     string
 }
 
 func parse(args []string) (*flags, error) {
@@ -71,6 +74,7 @@ func parse(args []string) (*flags, error) {
 	fs.StringVar(&f.lib, "lib", "", "internal: the server's library")
 	fs.BoolVar(&f.hub, "hub", false, "internal: the server keeps its connections for broadcasts")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "internal: the server's CPU profile")
+	fs.StringVar(&f.render, "render", "", "measure nothing: write the tables and chart of this saved results.json into -out")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -106,6 +110,9 @@ func run(args []string) error {
 	}
 	if f.role != "" {
 		return fmt.Errorf("unknown role %q", f.role)
+	}
+	if f.render != "" {
+		return render(f.render, f.out)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -196,6 +203,24 @@ func run(args []string) error {
 	return write(rep, f.out)
 }
 
+// render writes the figures of the saved results file into dir, summarised
+// again, so that a change in how figures are shown needs no new run.
+func render(file, dir string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var rep report.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	rep.Summarize()
+	return write(&rep, dir)
+}
+
 // progress prints one measurement's primary figure to standard error.
 func progress(r, runs int, s suite.Scenario, sample report.Sample) {
 	m := s.Metrics[0]
@@ -210,7 +235,7 @@ func progress(r, runs int, s suite.Scenario, sample report.Sample) {
 // chart.svg into dir.
 func write(rep *report.Report, dir string) error {
 	fmt.Printf("wsbench: %s\n%s, %d run(s), %s\n\n", rep.Command, rep.Machine, rep.Runs, rep.Elapsed)
-	if err := rep.WriteTables(os.Stdout); err != nil {
+	if err := errors.Join(rep.WriteSummary(os.Stdout), newline(os.Stdout), rep.WriteTables(os.Stdout)); err != nil {
 		return err
 	}
 	files := []struct {
@@ -220,7 +245,8 @@ func write(rep *report.Report, dir string) error {
 		{"results.json", func(w *os.File) error { return rep.WriteJSON(w) }},
 		{"results.md", func(w *os.File) error {
 			fmt.Fprintf(w, "`%s` on %s, %d run(s), %s.\n\n", rep.Command, rep.Machine, rep.Runs, rep.Elapsed)
-			return rep.WriteTables(w)
+			fmt.Fprintf(w, "### Summary: medians, and ratios taken run by run\n\n")
+			return errors.Join(rep.WriteSummary(w), newline(w), rep.WriteTables(w))
 		}},
 		{"chart.svg", func(w *os.File) error { return rep.WriteSVG(w) }},
 	}
@@ -238,6 +264,11 @@ func write(rep *report.Report, dir string) error {
 		return fmt.Errorf("%d measurement(s) failed", len(errs))
 	}
 	return nil
+}
+
+func newline(w io.Writer) error {
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 func command(args []string) string {

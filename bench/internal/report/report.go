@@ -10,14 +10,25 @@ import (
 	"encoding/json"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
-// The libraries the ratios are taken against.
+// The libraries the ratios are taken against, and the one the benchmark
+// is about: Subject and its variants are the libraries whose names start
+// with Subject.
 const (
 	Baseline  = "gorilla"
 	Reference = "raw"
+	Subject   = "wsactor"
 )
+
+// contender reports whether lib is one of the libraries the subject is
+// measured against: neither the subject, nor one of its variants, nor the
+// reference.
+func contender(lib string) bool {
+	return lib != Reference && !strings.HasPrefix(lib, Subject)
+}
 
 // A Metric is one figure a scenario measures.
 type Metric struct {
@@ -65,6 +76,10 @@ type Figure struct {
 	// reference's, taken within each run; nil when not measured.
 	VsBaseline  *Spread `json:"vsGorilla,omitempty"`
 	VsReference *Spread `json:"vsRaw,omitempty"`
+	// VsBest is the ratio of this library's value to the best value of
+	// the contenders (the libraries other than the subject, its variants
+	// and the reference) in the same run; set for the subject's figures.
+	VsBest *Spread `json:"vsBest,omitempty"`
 }
 
 // A Report is a whole benchmark run.
@@ -85,7 +100,7 @@ func (r *Report) Summarize() {
 	for _, sc := range r.Scenarios {
 		for _, lib := range sc.Libs {
 			for _, m := range sc.Metrics {
-				if f, ok := r.figure(sc.Name, lib, m.Key); ok {
+				if f, ok := r.figure(sc.Name, lib, m); ok {
 					r.Figures = append(r.Figures, f)
 				}
 			}
@@ -93,7 +108,8 @@ func (r *Report) Summarize() {
 	}
 }
 
-func (r *Report) figure(scenario, lib, metric string) (Figure, bool) {
+func (r *Report) figure(scenario, lib string, m Metric) (Figure, bool) {
+	metric := m.Key
 	values := map[int]float64{}
 	for _, s := range r.Samples {
 		if s.Scenario == scenario && s.Lib == lib && s.Err == "" {
@@ -108,7 +124,39 @@ func (r *Report) figure(scenario, lib, metric string) (Figure, bool) {
 	f := Figure{Scenario: scenario, Lib: lib, Metric: metric, Spread: spreadOf(mapValues(values))}
 	f.VsBaseline = r.ratios(scenario, Baseline, metric, values)
 	f.VsReference = r.ratios(scenario, Reference, metric, values)
+	if lib == Subject {
+		f.VsBest = r.ratiosToBest(scenario, m, values)
+	}
 	return f, true
+}
+
+// ratiosToBest divides values run by run by the best of the contenders'
+// values in the same run: the highest, or the lowest if lower is better.
+func (r *Report) ratiosToBest(scenario string, m Metric, values map[int]float64) *Spread {
+	best := map[int]float64{}
+	for _, s := range r.Samples {
+		if s.Scenario != scenario || !contender(s.Lib) || s.Err != "" {
+			continue
+		}
+		d, ok := s.Values[m.Key]
+		if !ok || d == 0 {
+			continue
+		}
+		if b, seen := best[s.Run]; !seen || (m.HigherIsBetter && d > b) || (!m.HigherIsBetter && d < b) {
+			best[s.Run] = d
+		}
+	}
+	var rs []float64
+	for run, v := range values {
+		if b, ok := best[run]; ok {
+			rs = append(rs, v/b)
+		}
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	sp := spreadOf(rs)
+	return &sp
 }
 
 // ratios divides values run by run by other's values in the same runs.

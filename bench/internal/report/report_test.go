@@ -179,3 +179,80 @@ func TestWriteJSONRoundTrips(t *testing.T) {
 		t.Fatalf("round trip lost data: %d/%d samples, %d/%d figures", len(back.Samples), len(r.Samples), len(back.Figures), len(r.Figures))
 	}
 }
+
+// contestReport has two contenders whose best changes from run to run, and
+// a variant of the subject and a reference that beat everyone, which the
+// ratio to the best must leave out.
+func contestReport() *Report {
+	libs := []string{"wsactor", "wsactor-chan", "gorilla", "gobwas", "raw"}
+	r := &Report{
+		Runs: 3,
+		Scenarios: []Scenario{
+			{Name: "server/x", Title: "x", Short: "srv x", Libs: libs,
+				Metrics: []Metric{{Key: "rate", Label: "msg/s", HigherIsBetter: true}}},
+			{Name: "server/idle", Title: "idle", Short: "srv idle", Libs: libs,
+				Metrics: []Metric{{Key: "kib", Label: "KiB/conn"}}},
+		},
+	}
+	add := func(sc, lib string, run int, key string, v float64) {
+		r.Samples = append(r.Samples, Sample{Scenario: sc, Lib: lib, Run: run, Values: map[string]float64{key: v}})
+	}
+	for run, k := range []float64{1, 2, 4} {
+		// wsactor is 2x gorilla in run 0 and 2x gobwas in the others,
+		// where each is the better of the two.
+		gorilla, gobwas := 100*k, 50*k
+		if run > 0 {
+			gorilla, gobwas = 50*k, 100*k
+		}
+		add("server/x", "wsactor", run, "rate", 200*k)
+		add("server/x", "wsactor-chan", run, "rate", 1000*k)
+		add("server/x", "gorilla", run, "rate", gorilla)
+		add("server/x", "gobwas", run, "rate", gobwas)
+		add("server/x", "raw", run, "rate", 5000*k)
+		add("server/idle", "wsactor", run, "kib", 16)
+		add("server/idle", "wsactor-chan", run, "kib", 1)
+		add("server/idle", "gorilla", run, "kib", 18)
+		add("server/idle", "gobwas", run, "kib", 8)
+		add("server/idle", "raw", run, "kib", 1)
+	}
+	r.Summarize()
+	return r
+}
+
+func TestRatioToBestIsTakenAgainstEachRunsBestContender(t *testing.T) {
+	r := contestReport()
+	f, _ := r.Find("server/x", "wsactor", "rate")
+	if f.VsBest == nil || f.VsBest.Min != 2 || f.VsBest.Max != 2 {
+		t.Errorf("ratio to the best %+v, want 2 in every run", f.VsBest)
+	}
+	if g, _ := r.Find("server/idle", "wsactor", "kib"); g.VsBest == nil || g.VsBest.Median != 2 {
+		t.Errorf("lower is better: ratio to the best %+v, want 16/8 = 2", g.VsBest)
+	}
+	if g, _ := r.Find("server/x", "gorilla", "rate"); g.VsBest != nil {
+		t.Errorf("a contender has a ratio to the best: %+v", g.VsBest)
+	}
+}
+
+func TestWriteSummaryHasARowPerScenarioWithoutTheVariants(t *testing.T) {
+	var b bytes.Buffer
+	if err := contestReport().WriteSummary(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("summary has %d lines, want a header, a rule and 2 rows:\n%s", len(lines), out)
+	}
+	for _, want := range []string{
+		"| scenario ", "| wsactor ÷ gorilla | wsactor ÷ best of 2 |",
+		"| srv x ", " 400 | ", " 4.00 | ", " 2.00 |",
+		"| srv idle (lower is better) | KiB/conn ", " 0.89 | ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "wsactor-chan") {
+		t.Errorf("summary shows the subject's variant:\n%s", out)
+	}
+}

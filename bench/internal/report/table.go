@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -23,6 +24,57 @@ func (r *Report) WriteTables(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSummary writes one Markdown table of every scenario's primary
+// metric: the median of each library (the subject's variants left out),
+// then the subject's ratios to the baseline and to the best of the
+// contenders, each the median of the ratios taken run by run.
+func (r *Report) WriteSummary(w io.Writer) error {
+	var libs []string
+	for _, sc := range r.Scenarios {
+		for _, lib := range sc.Libs {
+			if (lib == Subject || !strings.HasPrefix(lib, Subject)) && !slices.Contains(libs, lib) {
+				libs = append(libs, lib)
+			}
+		}
+	}
+	contenders := 0
+	for _, lib := range libs {
+		if contender(lib) {
+			contenders++
+		}
+	}
+	head := append([]string{"scenario", "unit"}, libs...)
+	head = append(head, Subject+" ÷ "+Baseline, fmt.Sprintf("%s ÷ best of %d", Subject, contenders))
+	rows := [][]string{head}
+	for _, sc := range r.Scenarios {
+		primary := sc.Metrics[0]
+		name := sc.Short
+		if !primary.HigherIsBetter {
+			name += " (lower is better)"
+		}
+		row := []string{name, primary.Label}
+		for _, lib := range libs {
+			cell := "–"
+			if f, ok := r.Find(sc.Name, lib, primary.Key); ok {
+				cell = Number(f.Median)
+			}
+			row = append(row, cell)
+		}
+		f, ok := r.Find(sc.Name, Subject, primary.Key)
+		if !ok {
+			continue
+		}
+		rows = append(rows, append(row, ratio(f.VsBaseline), ratio(f.VsBest)))
+	}
+	if len(rows) == 1 {
+		return nil
+	}
+	var b strings.Builder
+	writeAligned(&b, rows)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
