@@ -23,12 +23,13 @@ const (
 	Subject   = "wsactor"
 )
 
+// variant reports whether lib is a variant of the subject (wsactor-chan).
+func variant(lib string) bool { return lib != Subject && strings.HasPrefix(lib, Subject) }
+
 // contender reports whether lib is one of the libraries the subject is
 // measured against: neither the subject, nor one of its variants, nor the
 // reference.
-func contender(lib string) bool {
-	return lib != Reference && !strings.HasPrefix(lib, Subject)
-}
+func contender(lib string) bool { return lib != Reference && lib != Subject && !variant(lib) }
 
 // A Metric is one figure a scenario measures.
 type Metric struct {
@@ -139,36 +140,33 @@ func (r *Report) ratiosToBest(scenario string, m Metric, values map[int]float64)
 			continue
 		}
 		d, ok := s.Values[m.Key]
-		if !ok || d == 0 {
-			continue
-		}
-		if b, seen := best[s.Run]; !seen || (m.HigherIsBetter && d > b) || (!m.HigherIsBetter && d < b) {
+		b, seen := best[s.Run]
+		if ok && d != 0 && (!seen || (m.HigherIsBetter && d > b) || (!m.HigherIsBetter && d < b)) {
 			best[s.Run] = d
 		}
 	}
-	var rs []float64
-	for run, v := range values {
-		if b, ok := best[run]; ok {
-			rs = append(rs, v/b)
-		}
-	}
-	if len(rs) == 0 {
-		return nil
-	}
-	sp := spreadOf(rs)
-	return &sp
+	return divide(values, best)
 }
 
 // ratios divides values run by run by other's values in the same runs.
 func (r *Report) ratios(scenario, other, metric string, values map[int]float64) *Spread {
-	var rs []float64
+	by := map[int]float64{}
 	for _, s := range r.Samples {
-		if s.Scenario != scenario || s.Lib != other || s.Err != "" {
-			continue
+		if s.Scenario == scenario && s.Lib == other && s.Err == "" {
+			if d, ok := s.Values[metric]; ok {
+				by[s.Run] = d
+			}
 		}
-		v, ok := values[s.Run]
-		d, okd := s.Values[metric]
-		if ok && okd && d != 0 {
+	}
+	return divide(values, by)
+}
+
+// divide summarises values[run] / by[run] over the runs both have, by[run]
+// not 0; nil if there is none.
+func divide(values, by map[int]float64) *Spread {
+	var rs []float64
+	for run, v := range values {
+		if d, ok := by[run]; ok && d != 0 {
 			rs = append(rs, v/d)
 		}
 	}

@@ -36,7 +36,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	var libs []string
 	for _, sc := range r.Scenarios {
 		for _, lib := range sc.Libs {
-			if (lib == Subject || !strings.HasPrefix(lib, Subject)) && !slices.Contains(libs, lib) {
+			if !variant(lib) && !slices.Contains(libs, lib) {
 				libs = append(libs, lib)
 			}
 		}
