@@ -8,48 +8,76 @@ import (
 
 // bigMessage is the size from which a message is written by a goroutine
 // of its own while the reply is read, so that a server that answers
-// before it has read everything cannot deadlock the generator.
+// before it has read everything (raw TCP's echo does) cannot deadlock the
+// generator.
 const bigMessage = 64 << 10
 
-// pingPong keeps one message in flight on nc and times every round trip.
-func pingPong(nc net.Conn, early []byte, t Target, size int, frame []byte, m *meter, count *atomic.Int64) connStats {
-	var st connStats
-	r := newReplies(t, size)
-	buf := make([]byte, min(max(2*len(frame), 4<<10), 256<<10))
-	if _, err := r.feed(early); err != nil {
-		return connStats{err: err}
+// A tripper makes round trips on one connection, one message in flight:
+// the message out, its echo back.
+type tripper struct {
+	nc       net.Conn
+	frame    []byte
+	r        *replies
+	buf      []byte
+	pending  []byte      // read and not fed yet: what came with the handshake
+	writes   chan []byte // to the writer goroutine, for a big message
+	writeErr chan error
+}
+
+// newTripper returns a tripper for messages of size bytes on nc, whose
+// handshake left early unread.
+func newTripper(nc net.Conn, early []byte, t Target, size int) *tripper {
+	frame := framesFor(t, size, 1)
+	tr := &tripper{
+		nc:      nc,
+		frame:   frame,
+		r:       newReplies(t, size),
+		buf:     make([]byte, min(max(2*len(frame), 4<<10), 256<<10)),
+		pending: early,
 	}
-	var writes chan []byte
-	var writeErr chan error
 	if len(frame) >= bigMessage {
-		writes, writeErr = make(chan []byte), make(chan error, 1)
-		go writer(nc, writes, writeErr)
-		defer close(writes)
+		tr.writes, tr.writeErr = make(chan []byte), make(chan error, 1)
+		go writer(nc, tr.writes, tr.writeErr)
 	}
+	return tr
+}
+
+// trip makes one round trip. After an error the tripper is not to be used
+// again.
+func (tr *tripper) trip() error {
+	if tr.writes != nil {
+		tr.writes <- tr.frame
+	} else if _, err := tr.nc.Write(tr.frame); err != nil {
+		return err
+	}
+	// A failed read returns at once: the writer, if still writing, ends
+	// when the connection is closed.
+	if _, err := awaitReplies(tr.nc, tr.buf, &tr.pending, tr.r); err != nil {
+		return err
+	}
+	if tr.writes != nil {
+		return <-tr.writeErr
+	}
+	return nil
+}
+
+// close ends the writer goroutine, once its write is over.
+func (tr *tripper) close() {
+	if tr.writes != nil {
+		close(tr.writes)
+	}
+}
+
+// pingPong keeps one message in flight on nc and times every round trip.
+func pingPong(nc net.Conn, early []byte, t Target, size int, m *meter, count *atomic.Int64) connStats {
+	var st connStats
+	tr := newTripper(nc, early, t, size)
+	defer tr.close()
 	for !m.stop.Load() {
 		start := time.Now()
-		if writes != nil {
-			writes <- frame
-		} else if _, err := nc.Write(frame); err != nil {
+		if err := tr.trip(); err != nil {
 			st.err = err
 			return st
-		}
-		for got := 0; got == 0; {
-			n, err := nc.Read(buf)
-			if err != nil {
-				st.err = err
-				return st
-			}
-			if got, err = r.feed(buf[:n]); err != nil {
-				st.err = err
-				return st
-			}
-		}
-		if writes != nil {
-			if err := <-writeErr; err != nil {
-				st.err = err
-				return st
-			}
 		}
 		d := time.Since(start)
 		count.Add(1)

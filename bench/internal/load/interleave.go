@@ -16,21 +16,23 @@ import (
 // of several servers (or from each of several clients), the connections
 // taking turns of a slice of time each for the whole window. A machine
 // with shared cores can switch between a fast and a slow mode from one
-// second to the next (a round trip of 15 µs or of 130 µs, whatever the
-// library); measured one after another, libraries land in different
-// modes and their ratios say more about the machine than about them.
-// Taken in turns of a few milliseconds, every library sees the same
-// machine; within its turn a connection is as busy as in plain
-// ping-pong. The first round trip of each turn, which wakes a process
-// that has waited out the others' turns, is not counted.
+// second to the next (a round trip of 15 µs or of 130 µs, a 1 MiB echo at
+// 1.8 or 2.5 GB/s, whatever the library); measured one after another,
+// libraries land in different modes and their ratios say more about the
+// machine than about them. Taken in turns of a few milliseconds, every
+// library sees the same machine; within its turn a connection is as busy
+// as in plain ping-pong. The first round trip of each turn, which wakes a
+// process that has waited out the others' turns, is not counted.
 
-// slice is the length of a connection's turn.
+// slice is the shortest turn a connection takes.
 const slice = 5 * time.Millisecond
 
 // RunInterleaved drives one connection to each target with one message of
-// l.Size bytes in flight, the targets taking turns (see slice) driven by
-// one goroutine, and returns a Result for each target. l.Conns and
-// l.Window are ignored: both are one.
+// l.Size bytes in flight, the targets taking turns driven by one
+// goroutine, and returns a Result for each target. A turn lasts slice, or
+// two round trips if those take longer, so that every turn counts one at
+// least. l.MinMessages is each target's; l.Conns and l.Window are
+// ignored: both are one.
 func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("load: no target to interleave")
@@ -41,25 +43,31 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 			nc.Close()
 		}
 	}()
-	trips := make([]func() error, len(targets)) // one round trip on each connection
-	for i, t := range targets {
+	trippers := make([]*tripper, 0, len(targets))
+	defer func() {
+		for _, tr := range trippers {
+			tr.close()
+		}
+	}()
+	for _, t := range targets {
 		nc, early, err := dial(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		conns = append(conns, nc)
-		trips[i] = roundTrip(nc, early, t, l.Size)
+		trippers = append(trippers, newTripper(nc, early, t, l.Size))
 	}
+	l.MinMessages *= len(targets) // the meter counts every target's
 	m := newMeter(len(targets))
 	stats := make([]connStats, len(targets))
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for !m.stop.Load() {
-			for i, trip := range trips {
+			for i, tr := range trippers {
 				begun := time.Now()
 				for first := true; ; first = false {
 					start := time.Now()
-					if err := trip(); err != nil {
+					if err := tr.trip(); err != nil {
 						stats[i].err = err
 						return
 					}
@@ -69,7 +77,7 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 						stats[i].lat = append(stats[i].lat, d)
 						m.measured.Add(1)
 					}
-					if time.Since(begun) >= slice {
+					if !first && time.Since(begun) >= slice {
 						break
 					}
 				}
@@ -81,22 +89,6 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 		err = werr
 	}
 	return collectEach(window, l, stats, err)
-}
-
-// roundTrip returns one round trip on nc: a message of size bytes out,
-// its echo back.
-func roundTrip(nc net.Conn, early []byte, t Target, size int) func() error {
-	frame := framesFor(t, size, 1)
-	r := newReplies(t, size)
-	buf := make([]byte, max(2*len(frame), 4<<10))
-	pending := early
-	return func() error {
-		if _, err := nc.Write(frame); err != nil {
-			return err
-		}
-		_, err := awaitReplies(nc, buf, &pending, r)
-		return err
-	}
 }
 
 // collectEach turns each connection's round trips into a Result of its

@@ -156,16 +156,19 @@ func Run(ctx context.Context, t Target, l Load) (Result, error) {
 		conns = append(conns, nc)
 		early = append(early, e)
 	}
-	frame := framesFor(t, l.Size, l.Window)
+	var frames []byte // a window's worth, for pipelines
+	if l.Window > 1 {
+		frames = framesFor(t, l.Size, l.Window)
+	}
 	m := newMeter(l.Conns)
 	stats := make([]connStats, l.Conns)
 	var wg sync.WaitGroup
 	for i, nc := range conns {
 		wg.Go(func() {
 			if l.Window == 1 {
-				stats[i] = pingPong(nc, early[i], t, l.Size, frame, m, &m.counts[i].n)
+				stats[i] = pingPong(nc, early[i], t, l.Size, m, &m.counts[i].n)
 			} else {
-				stats[i].err = pipeline(nc, early[i], t, l, frame, m, &m.counts[i].n)
+				stats[i].err = pipeline(nc, early[i], t, l, frames, m, &m.counts[i].n)
 			}
 		})
 	}

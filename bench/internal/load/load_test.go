@@ -179,6 +179,27 @@ func TestRunInterleavedMeasuresEveryTargetInTheSameWindow(t *testing.T) {
 	}
 }
 
+// A 16 MiB round trip takes longer than a turn's slice: each turn still
+// counts one, and a raw echo, which answers before the message is all
+// written, does not deadlock the generator.
+func TestRunInterleavedCountsRoundTripsLongerThanATurn(t *testing.T) {
+	var targets []Target
+	for _, server := range []string{"wsactor", "gobwas", "raw"} {
+		_, addr := serve(t, server, false)
+		targets = append(targets, Target{Addr: addr, WS: server != "raw"})
+	}
+	l := Load{Conns: 1, Window: 1, Size: 16 << 20, Duration: 200 * time.Millisecond, MinMessages: 2}
+	res, err := RunInterleaved(context.Background(), targets, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Messages < int64(l.MinMessages) || len(r.Latencies) != int(r.Messages) {
+			t.Errorf("target %d: %d round trips, %d latencies; want %d at least", i, r.Messages, len(r.Latencies), l.MinMessages)
+		}
+	}
+}
+
 func TestRunClientsInterleavedMeasuresEveryClientInTheSameWindow(t *testing.T) {
 	_, ws := serve(t, "minimal", false)
 	_, raw := serve(t, "raw", false)

@@ -7,8 +7,9 @@
 // generator; client scenarios put each library's client against the one
 // common echo server (package wire's, or a raw TCP echo for raw). The
 // raw-TCP reference moves the same bytes with no WebSocket work.
-// Ping-pong, whose round trips a shared machine slows by a factor of
-// several at times, measures all libraries in one window, in turns.
+// Ping-pong and large messages, whose round trips a shared machine slows
+// by a factor of several (or by a third) at times, measure all libraries
+// in one window, in turns.
 package suite
 
 import (
@@ -111,14 +112,14 @@ func All(cfg *Config) []Scenario {
 
 	pingPong := load.Load{Conns: 1, Window: 1, Size: 16}
 	addAll("server/ping-pong", "1 connection to each server, 16 B messages, 1 in flight, the servers' round trips taken in turn", "server ping-pong",
-		serverLibs, []report.Metric{trips, p50, p99}, serverPingPong(pingPong))
+		serverLibs, []report.Metric{trips, p50, p99}, serverInterleaved(pingPong))
 	for _, p := range pipelined {
 		add("server/pipelined-"+p.name, fmt.Sprintf("%s, %s messages, 64 in flight per connection", conns(p.conns), size(p.size)),
 			"server pipelined "+p.name, serverLibs, []report.Metric{rate}, serverLoad(load.Load{Conns: p.conns, Window: 64, Size: p.size}))
 	}
 	for _, n := range []int{1 << 20, 16 << 20} {
-		add("server/large-"+size(n), fmt.Sprintf("1 connection, %s messages, 1 in flight", size(n)), "server large "+size(n),
-			serverLibs, []report.Metric{mbps}, serverLoad(load.Load{Conns: 1, Window: 1, Size: n, MinMessages: 5}))
+		addAll("server/large-"+size(n), fmt.Sprintf("1 connection to each server, %s messages, 1 in flight, the servers' round trips taken in turn", size(n)),
+			"server large "+size(n), serverLibs, []report.Metric{mbps}, serverInterleaved(load.Load{Conns: 1, Window: 1, Size: n, MinMessages: 5}))
 	}
 	add("server/idle", fmt.Sprintf("%s connections, each idle after one 16 B echo: server memory per connection", commas(cfg.Idle)),
 		"server idle memory", memLibs, []report.Metric{
@@ -275,11 +276,11 @@ func figuresEach(ls []string, res []load.Result, l load.Load) map[string]map[str
 	return out
 }
 
-// serverPingPong measures every library's server at once: each in a
-// process of its own, one connection to each, their round trips taken in
-// turn (see load.RunInterleaved), so that all of them see the same
-// machine.
-func serverPingPong(shape load.Load) func(context.Context, *Config, []string, func(string) string) (map[string]map[string]float64, error) {
+// serverInterleaved measures every library's server at once, with one
+// message in flight: each in a process of its own, one connection to
+// each, their round trips taken in turn (see load.RunInterleaved), so
+// that all of them see the same machine.
+func serverInterleaved(shape load.Load) func(context.Context, *Config, []string, func(string) string) (map[string]map[string]float64, error) {
 	return func(ctx context.Context, cfg *Config, ls []string, profile func(string) string) (map[string]map[string]float64, error) {
 		l := shape
 		l.Warmup, l.Duration = cfg.Warmup, cfg.Duration
