@@ -119,7 +119,7 @@ func All(cfg *Config) []Scenario {
 	}
 	for _, n := range []int{1 << 20, 16 << 20} {
 		addAll("server/large-"+size(n), fmt.Sprintf("1 connection to each server, %s messages, 1 in flight, the servers' round trips taken in turn", size(n)),
-			"server large "+size(n), serverLibs, []report.Metric{mbps}, serverInterleaved(load.Load{Conns: 1, Window: 1, Size: n, MinMessages: 5}))
+			"server large "+size(n), serverLibs, []report.Metric{mbps}, serverInterleaved(load.Load{Conns: 1, Window: 1, Size: n, MinMessages: 20}))
 	}
 	add("server/idle", fmt.Sprintf("%s connections, each idle after one 16 B echo: server memory per connection", commas(cfg.Idle)),
 		"server idle memory", memLibs, []report.Metric{
