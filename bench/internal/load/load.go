@@ -7,9 +7,9 @@
 // replies are answered with one write, so that the generator costs little
 // and the same for every server. RunClient drives a library's client (see
 // package libs) the same way. RunInterleaved and RunClientsInterleaved
-// measure ping-pong on many servers or clients at once, in turns of a few
-// milliseconds, so that all of them see the same state of a noisy
-// machine. Open holds many idle connections, and Pool.Broadcast times a
+// keep one message in flight (ping-pong, large messages) on many servers
+// or clients at once, in turns of a few milliseconds, so that all of them
+// see the same state of a noisy machine. Open holds many idle connections, and Pool.Broadcast times a
 // message that the server sends to all of them.
 //
 // Every run has a warm-up, which is not measured, and then a measured
