@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,8 @@ import (
 // machine than about them. Taken in turns of a few milliseconds, every
 // library sees the same machine; within its turn a connection is as busy
 // as in plain ping-pong. The first round trip of each turn, which wakes a
-// process that has waited out the others' turns, is not counted.
+// process that has waited out the others' turns, is not counted, and the
+// order of the turns changes from round to round.
 
 // slice is the shortest turn a connection takes.
 const slice = 5 * time.Millisecond
@@ -62,8 +64,10 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 	stats := make([]connStats, len(targets))
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		rounds := newRounds(len(trippers))
 		for !m.stop.Load() {
-			for i, tr := range trippers {
+			for _, i := range rounds.next() {
+				tr := trippers[i]
 				begun := time.Now()
 				for first := true; ; first = false {
 					start := time.Now()
@@ -91,6 +95,26 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 	return collectEach(window, l, stats, err)
 }
 
+// rounds orders the turns of n targets, a round at a time.
+type rounds struct{ order []int }
+
+func newRounds(n int) *rounds {
+	r := &rounds{order: make([]int, n)}
+	for i := range r.order {
+		r.order[i] = i
+	}
+	return r
+}
+
+// next returns the order of the next round's turns: a new one every
+// round, so that no target always follows the same other one (and the
+// state it leaves the machine in). The slice is valid until the next
+// call.
+func (r *rounds) next() []int {
+	rand.Shuffle(len(r.order), func(i, j int) { r.order[i], r.order[j] = r.order[j], r.order[i] })
+	return r.order
+}
+
 // collectEach turns each connection's round trips into a Result of its
 // own.
 func collectEach(window time.Duration, l Load, stats []connStats, err error) ([]Result, error) {
@@ -114,7 +138,8 @@ type Participant = libs.Client
 // bytes in flight, the clients taking turns (see slice): within its turn
 // a client sends its next message from the callback that received its
 // echo, as in plain ping-pong, and the callback that ends the turn sends
-// the next client's first message. It returns a Result for each client
+// the first message of the client whose turn is next (in an order that
+// changes from round to round). It returns a Result for each client
 // and closes them.
 func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) ([]Result, error) {
 	if len(clients) == 0 {
@@ -137,6 +162,20 @@ func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) (
 	}
 	var turnBegun atomic.Int64                 // since base, when the current turn began
 	first := make([]atomic.Bool, len(clients)) // the message in flight opens a turn
+	// The round's order of turns, and the turn it is at: moved on by the
+	// callback that ends a turn, one at a time but in different
+	// goroutines, which the lock orders.
+	var turnMu sync.Mutex
+	rounds := newRounds(len(clients))
+	order, at := rounds.next(), 0
+	nextTurn := func() int {
+		turnMu.Lock()
+		defer turnMu.Unlock()
+		if at++; at == len(order) {
+			order, at = rounds.next(), 0
+		}
+		return order[at]
+	}
 	// A client's Send is called from its own callback and from the one
 	// that ends the turn before it: one at a time, but from two
 	// goroutines, which the lock orders.
@@ -172,7 +211,7 @@ func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) (
 				}
 				next := i
 				if now := time.Since(base); now-time.Duration(turnBegun.Load()) >= slice {
-					next = (i + 1) % len(clients)
+					next = nextTurn()
 					turnBegun.Store(int64(now))
 					first[next].Store(true)
 				}
@@ -187,9 +226,12 @@ func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) (
 			}
 		})
 	}
-	first[0].Store(true)
+	turnMu.Lock()
+	opening := order[0]
+	turnMu.Unlock()
+	first[opening].Store(true)
 	turnBegun.Store(int64(time.Since(base)))
-	if !send(0) {
+	if !send(opening) {
 		end()
 	}
 	_, window, err := m.measure(ctx, l)

@@ -200,6 +200,28 @@ func TestRunInterleavedCountsRoundTripsLongerThanATurn(t *testing.T) {
 	}
 }
 
+func TestRoundsChangeWhichTargetFollowsWhich(t *testing.T) {
+	const n = 4
+	r := newRounds(n)
+	follows := map[[2]int]bool{}
+	for range 500 {
+		order := r.next()
+		seen := make([]bool, n)
+		for k, i := range order {
+			if seen[i] {
+				t.Fatalf("round %v takes target %d twice", order, i)
+			}
+			seen[i] = true
+			if k > 0 {
+				follows[[2]int{order[k-1], i}] = true
+			}
+		}
+	}
+	if len(follows) != n*(n-1) {
+		t.Fatalf("in 500 rounds only %d of the %d orderings of two targets occurred: %v", len(follows), n*(n-1), follows)
+	}
+}
+
 func TestRunClientsInterleavedMeasuresEveryClientInTheSameWindow(t *testing.T) {
 	_, ws := serve(t, "minimal", false)
 	_, raw := serve(t, "raw", false)
