@@ -98,6 +98,7 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 // rounds orders the turns of n targets, a round at a time.
 type rounds struct{ order []int }
 
+// newRounds returns the rounds of n targets, numbered from 0.
 func newRounds(n int) *rounds {
 	r := &rounds{order: make([]int, n)}
 	for i := range r.order {
