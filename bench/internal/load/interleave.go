@@ -33,22 +33,18 @@ const slice = 5 * time.Millisecond
 // l.Size bytes in flight, the targets taking turns driven by one
 // goroutine, and returns a Result for each target. A turn lasts slice, or
 // two round trips if those take longer, so that every turn counts one at
-// least. l.MinMessages is each target's; l.Conns and l.Window are
-// ignored: both are one.
+// least. l.MinMessages is each target's, on average (the turns share the
+// window evenly); l.Conns and l.Window are ignored: both are one.
 func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("load: no target to interleave")
 	}
 	conns := make([]net.Conn, 0, len(targets))
+	trippers := make([]*tripper, 0, len(targets)) // trippers[i] on conns[i]
 	defer func() {
-		for _, nc := range conns {
-			nc.Close()
-		}
-	}()
-	trippers := make([]*tripper, 0, len(targets))
-	defer func() {
-		for _, tr := range trippers {
+		for i, tr := range trippers {
 			tr.close()
+			conns[i].Close()
 		}
 	}()
 	for _, t := range targets {
@@ -59,7 +55,7 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 		conns = append(conns, nc)
 		trippers = append(trippers, newTripper(nc, early, t, l.Size))
 	}
-	l.MinMessages *= len(targets) // the meter counts every target's
+	l.MinMessages *= len(targets) // the meter counts every target's together
 	m := newMeter(len(targets))
 	stats := make([]connStats, len(targets))
 	var wg sync.WaitGroup

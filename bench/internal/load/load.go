@@ -9,8 +9,9 @@
 // package libs) the same way. RunInterleaved and RunClientsInterleaved
 // keep one message in flight (ping-pong, large messages) on many servers
 // or clients at once, in turns of a few milliseconds, so that all of them
-// see the same state of a noisy machine. Open holds many idle connections, and Pool.Broadcast times a
-// message that the server sends to all of them.
+// see the same state of a noisy machine. Open holds many idle
+// connections, and Pool.Broadcast times a message that the server sends
+// to all of them.
 //
 // Every run has a warm-up, which is not measured, and then a measured
 // window. With one message in flight (ping-pong, large messages) every
