@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/wsactor/wsactor/bench/internal/libs"
@@ -36,7 +35,7 @@ func RunClient(ctx context.Context, lib, addr string, l Load) (Result, error) {
 	stats := make([]connStats, l.Conns)
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Go(func() { stats[i] = drive(c, payload, l, m, &m.counts[i].n) })
+		wg.Go(func() { stats[i] = drive(c, payload, l, m, i) })
 	}
 	n, window, err := m.measure(ctx, l)
 	if werr := waitOrCloseClients(&wg, clients); werr != nil && err == nil {
@@ -45,8 +44,8 @@ func RunClient(ctx context.Context, lib, addr string, l Load) (Result, error) {
 	return collect(n, window, l, stats, err)
 }
 
-// drive runs one client until the meter stops it.
-func drive(c libs.Client, payload []byte, l Load, m *meter, count *atomic.Int64) connStats {
+// drive runs one client, connection i of m, until m stops it.
+func drive(c libs.Client, payload []byte, l Load, m *meter, i int) connStats {
 	var st connStats
 	start := time.Now()
 	for range l.Window {
@@ -59,12 +58,12 @@ func drive(c libs.Client, payload []byte, l Load, m *meter, count *atomic.Int64)
 			st.err = fmt.Errorf("load: reply of %d bytes, want %d", size, len(payload))
 			return false
 		}
-		count.Add(1)
+		m.counts[i].n.Add(1)
 		if l.Window == 1 {
 			d := time.Since(start)
 			if m.recording.Load() {
 				st.lat = append(st.lat, d)
-				m.measured.Add(1)
+				m.note(i)
 			}
 		}
 		if m.stop.Load() {

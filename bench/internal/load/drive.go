@@ -2,7 +2,6 @@ package load
 
 import (
 	"net"
-	"sync/atomic"
 	"time"
 )
 
@@ -68,8 +67,9 @@ func (tr *tripper) close() {
 	}
 }
 
-// pingPong keeps one message in flight on nc and times every round trip.
-func pingPong(nc net.Conn, early []byte, t Target, size int, m *meter, count *atomic.Int64) connStats {
+// pingPong keeps one message in flight on nc, connection i of m, and
+// times every round trip.
+func pingPong(nc net.Conn, early []byte, t Target, size int, m *meter, i int) connStats {
 	var st connStats
 	tr := newTripper(nc, early, t, size)
 	defer tr.close()
@@ -80,10 +80,10 @@ func pingPong(nc net.Conn, early []byte, t Target, size int, m *meter, count *at
 			return st
 		}
 		d := time.Since(start)
-		count.Add(1)
+		m.counts[i].n.Add(1)
 		if m.recording.Load() {
 			st.lat = append(st.lat, d)
-			m.measured.Add(1)
+			m.note(i)
 		}
 	}
 	return st
@@ -99,8 +99,8 @@ func writer(nc net.Conn, writes <-chan []byte, errs chan<- error) {
 
 // pipeline keeps l.Window messages in flight on nc: it writes them all,
 // then answers each read's replies with as many new messages, in one
-// write.
-func pipeline(nc net.Conn, early []byte, t Target, l Load, frames []byte, m *meter, count *atomic.Int64) error {
+// write. It counts them as connection i of m.
+func pipeline(nc net.Conn, early []byte, t Target, l Load, frames []byte, m *meter, i int) error {
 	r := newReplies(t, l.Size)
 	one := len(frames) / l.Window
 	buf := make([]byte, 256<<10)
@@ -113,7 +113,7 @@ func pipeline(nc net.Conn, early []byte, t Target, l Load, frames []byte, m *met
 		if err != nil {
 			return err
 		}
-		count.Add(int64(got))
+		m.counts[i].n.Add(int64(got))
 		if m.stop.Load() {
 			return nil
 		}

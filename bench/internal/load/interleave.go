@@ -24,7 +24,9 @@ import (
 // library sees the same machine; within its turn a connection is as busy
 // as in plain ping-pong. The first round trip of each turn, which wakes a
 // process that has waited out the others' turns, is not counted, and the
-// order of the turns changes from round to round.
+// order of the turns changes from round to round. The window stays open
+// until every connection has a counted round trip (up to patience): with
+// large messages a round of turns can outlast the planned window.
 
 // slice is the shortest turn a connection takes.
 const slice = 5 * time.Millisecond
@@ -57,6 +59,7 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 	}
 	l.MinMessages *= len(targets) // the meter counts every target's together
 	m := newMeter(len(targets))
+	m.each = true
 	stats := make([]connStats, len(targets))
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -75,7 +78,7 @@ func RunInterleaved(ctx context.Context, targets []Target, l Load) ([]Result, er
 					m.counts[i].n.Add(1)
 					if !first && m.recording.Load() {
 						stats[i].lat = append(stats[i].lat, d)
-						m.measured.Add(1)
+						m.note(i)
 					}
 					if !first && time.Since(begun) >= slice {
 						break
@@ -132,18 +135,20 @@ func collectEach(window time.Duration, l Load, stats []connStats, err error) ([]
 type Participant = libs.Client
 
 // RunClientsInterleaved drives each client with one message of l.Size
-// bytes in flight, the clients taking turns (see slice): within its turn
-// a client sends its next message from the callback that received its
-// echo, as in plain ping-pong, and the callback that ends the turn sends
-// the first message of the client whose turn is next (in an order that
-// changes from round to round). It returns a Result for each client
-// and closes them.
+// bytes in flight, the clients taking turns (see slice; a turn lasts two
+// round trips at least, as in RunInterleaved): within its turn a client
+// sends its next message from the callback that received its echo, as in
+// plain ping-pong, and the callback that ends the turn sends the first
+// message of the client whose turn is next (in an order that changes
+// from round to round). It returns a Result for each client and closes
+// them.
 func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) ([]Result, error) {
 	if len(clients) == 0 {
 		return nil, errors.New("load: no client to interleave")
 	}
 	payload := make([]byte, l.Size)
 	m := newMeter(len(clients))
+	m.each = true
 	stats := make([]connStats, len(clients))
 	// When each client's message went out, in nanoseconds since base:
 	// written by the goroutine that sends it, read by the one that
@@ -202,12 +207,13 @@ func RunClientsInterleaved(ctx context.Context, clients []Participant, l Load) (
 					return false
 				}
 				m.counts[i].n.Add(1)
-				if !first[i].Swap(false) && m.recording.Load() {
+				counted := !first[i].Swap(false)
+				if counted && m.recording.Load() {
 					stats[i].lat = append(stats[i].lat, d)
-					m.measured.Add(1)
+					m.note(i)
 				}
 				next := i
-				if now := time.Since(base); now-time.Duration(turnBegun.Load()) >= slice {
+				if now := time.Since(base); counted && now-time.Duration(turnBegun.Load()) >= slice {
 					next = nextTurn()
 					turnBegun.Store(int64(now))
 					first[next].Store(true)

@@ -41,6 +41,11 @@ var ErrStuck = errors.New("load: connections did not finish after the run")
 // grace is how long a run waits for its connections after the window.
 var grace = 5 * time.Second
 
+// patience bounds how long an interleaved run's window waits for a
+// target whose turn has not yet brought a measured message (see
+// meter.each).
+var patience = 30 * time.Second
+
 // A Target is a server to drive: its address, and whether it speaks
 // WebSocket (false: a raw TCP echo, sent the same bytes).
 type Target struct {
@@ -85,14 +90,43 @@ type meter struct {
 	stop      atomic.Bool
 	counts    []paddedCount
 	measured  atomic.Int64 // messages completed while recording
+	// each keeps the window open, up to patience, until every connection
+	// has a measured message: in an interleaved run a connection waits
+	// for its turn, and a round of slow turns can outlast the window.
+	each bool
 }
 
 type paddedCount struct {
-	n atomic.Int64
-	_ [56]byte // keep each connection's counter on its own cache line
+	n        atomic.Int64 // messages completed
+	measured atomic.Int64 // of those, the ones measured
+	_        [48]byte     // keep each connection's counters on their own cache line
 }
 
 func newMeter(conns int) *meter { return &meter{counts: make([]paddedCount, conns)} }
+
+// note counts a measured message of connection i.
+func (m *meter) note(i int) {
+	m.counts[i].measured.Add(1)
+	m.measured.Add(1)
+}
+
+// short reports whether the window, open for d, should stay open: fewer
+// than min messages measured (up to ten times the planned length), or,
+// with m.each, a connection with none (up to patience).
+func (m *meter) short(d, planned time.Duration, min int) bool {
+	if m.measured.Load() < int64(min) && d < 10*planned {
+		return true
+	}
+	if !m.each || d >= patience {
+		return false
+	}
+	for i := range m.counts {
+		if m.counts[i].measured.Load() == 0 {
+			return true
+		}
+	}
+	return false
+}
 
 func (m *meter) total() int64 {
 	var t int64
@@ -117,7 +151,7 @@ func (m *meter) measure(ctx context.Context, l Load) (int64, time.Duration, erro
 	c0, t0 := m.total(), time.Now()
 	m.recording.Store(true)
 	err := sleep(ctx, l.Duration)
-	for err == nil && m.measured.Load() < int64(l.MinMessages) && time.Since(t0) < 10*l.Duration {
+	for err == nil && m.short(time.Since(t0), l.Duration, l.MinMessages) {
 		err = sleep(ctx, 10*time.Millisecond)
 	}
 	m.recording.Store(false)
@@ -167,9 +201,9 @@ func Run(ctx context.Context, t Target, l Load) (Result, error) {
 	for i, nc := range conns {
 		wg.Go(func() {
 			if l.Window == 1 {
-				stats[i] = pingPong(nc, early[i], t, l.Size, m, &m.counts[i].n)
+				stats[i] = pingPong(nc, early[i], t, l.Size, m, i)
 			} else {
-				stats[i].err = pipeline(nc, early[i], t, l, frames, m, &m.counts[i].n)
+				stats[i].err = pipeline(nc, early[i], t, l, frames, m, i)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -196,6 +197,85 @@ func TestRunInterleavedCountsRoundTripsLongerThanATurn(t *testing.T) {
 	for i, r := range res {
 		if r.Messages < int64(l.MinMessages) || len(r.Latencies) != int(r.Messages) {
 			t.Errorf("target %d: %d round trips, %d latencies; want %d at least", i, r.Messages, len(r.Latencies), l.MinMessages)
+		}
+	}
+}
+
+// slowEcho starts a raw TCP echo server that waits delay before it
+// answers each read, and returns its address.
+func slowEcho(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		l.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer nc.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := nc.Read(buf)
+					if err != nil {
+						return
+					}
+					time.Sleep(delay)
+					if _, err := nc.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	return l.Addr().String()
+}
+
+// slowTurns is a load whose window (10 ms, no warm-up) ends long before a
+// turn on a slowEcho of 40 ms can count a round trip (its second, at 80
+// ms at the earliest).
+var slowTurns = Load{Conns: 1, Window: 1, Size: 16, Duration: 10 * time.Millisecond}
+
+func TestRunInterleavedWaitsForEveryTargetsTurn(t *testing.T) {
+	_, fast := serve(t, "raw", false)
+	targets := []Target{{Addr: fast}, {Addr: slowEcho(t, 40*time.Millisecond)}}
+	res, err := RunInterleaved(context.Background(), targets, slowTurns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Messages == 0 {
+			t.Errorf("target %d: no round trip measured", i)
+		}
+	}
+}
+
+func TestRunClientsInterleavedWaitsForEveryClientsTurn(t *testing.T) {
+	_, fast := serve(t, "raw", false)
+	ctx := context.Background()
+	var clients []Participant
+	for _, addr := range []string{fast, slowEcho(t, 40*time.Millisecond)} {
+		c, err := DialRaw(ctx, addr, slowTurns.Size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	res, err := RunClientsInterleaved(ctx, clients, slowTurns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Messages == 0 {
+			t.Errorf("client %d: no round trip measured", i)
 		}
 	}
 }
