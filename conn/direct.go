@@ -43,6 +43,7 @@ type direct struct {
 	owned     *buffer    // the copy of data, once the sender has gone
 	abandoned bool       // the sender has gone: nobody receives from done
 	finished  bool
+	recycled  Message // from Out, released once written or dropped
 }
 
 // putDirect sends a large unmasked data frame from payload itself, written
@@ -84,23 +85,26 @@ func (mb *mailbox) putDirect(ctx context.Context, h frames.Header, payload []byt
 }
 
 // putOutDirect queues a large unmasked data frame from Out to be written
-// from payload itself, which Out's sender gave the writer, and reports
+// from m.Data itself, which Out's sender gave the writer, and reports
 // whether it did: not while another large frame or a NextWriter message
 // is on its way, or a sender writes its own frame (the caller then copies
 // the frame into the mailbox). Nobody waits for it. After the close frame
-// it is discarded, as Out documents. Only the writer calls it; its next
-// flush writes the frame.
-func (mb *mailbox) putOutDirect(h frames.Header, payload []byte) bool {
+// it is discarded, as Out documents. A message to recycle is released
+// once written or discarded. Only the writer calls it; its next flush
+// writes the frame.
+func (mb *mailbox) putOutDirect(h frames.Header, m Message) bool {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	switch {
 	case mb.err != nil || mb.closed:
+		m.releaseIfRecycled()
 		return true
 	case mb.stream || mb.direct != nil || mb.owned:
 		return false
 	}
-	mb.direct = newDirect(h, payload)
+	mb.direct = newDirect(h, m.Data)
 	mb.direct.abandoned = true
+	mb.direct.recycled = m
 	return true
 }
 
@@ -219,6 +223,7 @@ func (mb *mailbox) finishDirect(d *direct, err error) {
 	d.mu.Unlock()
 	putBuffer(owned)
 	d.freeHead()
+	d.drop()
 	if !abandoned {
 		d.done <- err
 	}
@@ -226,6 +231,13 @@ func (mb *mailbox) finishDirect(d *direct, err error) {
 	mb.direct = nil
 	mb.freeSpace()
 	mb.mu.Unlock()
+}
+
+// drop releases the message from Out that d was made of, if it is to be
+// recycled, once d is written or will never be.
+func (d *direct) drop() {
+	d.recycled.releaseIfRecycled()
+	d.recycled = Message{}
 }
 
 // freeHead gives d's head back to the pool, once it is written or will

@@ -104,9 +104,11 @@
 // connection holds none. Nor does it hold Out's queue until Out is first
 // called, and its three goroutines wait in shallow frames, so that their
 // stacks keep Go's smallest size (a goroutine's stack, once grown, stays
-// as large as its deepest call was). A received [Message] is the receiver's; giving it
-// back with [Message.Release] once done with it lets later messages reuse
-// its memory.
+// as large as its deepest call was). A received [Message] is the
+// receiver's; giving it back with [Message.Release] once done with it
+// lets later messages reuse its memory. A message forwarded on Out is
+// given back by setting its Recycle field: the writer releases it once it
+// is sent.
 //
 // # Errors
 //

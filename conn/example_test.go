@@ -150,6 +150,36 @@ func ExampleConn_In() {
 	// b got from b
 }
 
+// An echo over In and Out that hands each message back to the pool once it
+// is sent (Recycle), so that the next message received reuses its memory.
+func ExampleConn_Out() {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := conn.Upgrade(w, r, conn.AcceptOptions{})
+		if err != nil {
+			return
+		}
+		for m := range c.In() {
+			m.Recycle = true // nothing here uses m.Data once it is sent
+			select {
+			case c.Out() <- m:
+			case <-c.Done():
+			}
+		}
+	}))
+	defer ts.Close()
+	ctx := context.Background()
+	c, err := conn.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(0, "")
+
+	c.SendText(ctx, "hello")
+	m, err := c.Receive(ctx)
+	fmt.Println(m, err)
+	// Output: hello <nil>
+}
+
 func ExampleConn_Close() {
 	url, stop := exampleServer()
 	defer stop()

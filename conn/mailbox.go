@@ -348,6 +348,7 @@ func (mb *mailbox) stop(err error) {
 		// Its sender waits; the writer will never take it.
 		mb.direct = nil
 		d.freeHead()
+		d.drop()
 		d.mu.Lock()
 		d.finished = true
 		d.mu.Unlock()

@@ -8,6 +8,23 @@ import "github.com/wsactor/wsactor/frames"
 type Message struct {
 	Opcode frames.Opcode
 	Data   []byte
+	// Recycle, on a Message sent on Out, hands Data over for good: once
+	// the writer has sent the message (or discarded it), it releases
+	// Data as Release does, so that a later received message reuses its
+	// memory instead of new memory. Set it only when nothing uses Data,
+	// or any slice that shares its memory, after the send; an echo or a
+	// relay of messages from In can:
+	//
+	//	for m := range c.In() {
+	//		m.Recycle = true
+	//		select {
+	//		case c.Out() <- m:
+	//		case <-c.Done():
+	//		}
+	//	}
+	//
+	// Only Out looks at it, and received messages never have it set.
+	Recycle bool
 }
 
 // TextMessage returns a text Message holding s.
@@ -29,8 +46,17 @@ func BinaryMessage(b []byte) Message { return Message{Opcode: frames.OpBinary, D
 //	m.Release()
 //
 // echoes with no allocation once the pool is warm. Do not release a
-// message given to Out, which the writer holds until it is sent.
+// message given to Out, which the writer holds until it is sent: set its
+// Recycle field instead.
 func (m Message) Release() { putBytes(m.Data) }
+
+// releaseIfRecycled ends the writer's hold on a message from Out, once
+// the message is written or discarded.
+func (m Message) releaseIfRecycled() {
+	if m.Recycle {
+		m.Release()
+	}
+}
 
 // String returns the payload as a string.
 func (m Message) String() string { return string(m.Data) }

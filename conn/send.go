@@ -12,7 +12,9 @@ import (
 // message itself, and the channel pushes back when the writer is behind.
 // The writer takes the Message and its Data: do not modify Data afterwards
 // (a server's message of 256 KiB or more over TCP is written from Data
-// itself, not copied).
+// itself, not copied). A Message with Recycle set gives Data up for good:
+// once sent, its memory goes to the pool that received messages are
+// taken from, which spares an echo or a relay an allocation per message.
 // An opcode of 0 means text. Since a send on Out cannot return an error, a
 // message that cannot be sent (text that is not UTF-8) fails the connection
 // with 1011, and messages that arrive after the close frame are discarded;

@@ -142,14 +142,17 @@ func (c *Conn) encodeOut(ctx context.Context, m Message) {
 	}
 	if err := checkMessage(op, m.Data); err != nil {
 		c.tell(ctx, &event{kind: evInvalid, err: fmt.Errorf("message on Out: %w", err)})
+		m.releaseIfRecycled()
 		return
 	}
-	if c.fromSlice(op, m.Data) && c.mb.putOutDirect(frames.Header{Fin: true, Opcode: op}, m.Data) {
+	if c.fromSlice(op, m.Data) && c.mb.putOutDirect(frames.Header{Fin: true, Opcode: op}, m) {
 		return
 	}
 	// After the close frame put refuses data (ErrCloseSent): the message
-	// is discarded, as documented on Out.
+	// is discarded, as documented on Out. Either way the mailbox holds a
+	// copy (or nothing) now.
 	_ = c.putMessage(context.Background(), op, m.Data, outFrame, true)
+	m.releaseIfRecycled()
 }
 
 // checkMessage reports why a whole message cannot be sent, if it cannot.

@@ -8,8 +8,9 @@
 //   - wsactor: a handler that upgrades and hands the connection to a
 //     goroutine that calls Receive, Send and Message.Release (the call API,
 //     which then reuses message buffers); "wsactor-chan" is the same
-//     connection driven through In and Out. The handler returns, as gws's
-//     does: the connection runs on its own actors.
+//     connection driven through In and Out (the server's echo sets
+//     Message.Recycle, which reuses them too). The handler returns, as
+//     gws's does: the connection runs on its own actors.
 //   - gorilla (github.com/gorilla/websocket): NextReader into a reused
 //     buffer, WriteMessage; PreparedMessage for broadcasts.
 //   - coder (github.com/coder/websocket): Reader into a reused buffer,

@@ -13,11 +13,12 @@ import (
 )
 
 // wsactorServer echoes with Receive, Send and Release, or (channels) with
-// In and Out, which hands the received message itself to the writer. In
-// hub mode its connections are held by a supervisor.Hub, which runs the
-// echo as each connection's handler and broadcasts: it encodes a
-// PreparedMessage once and queues it on every connection without waiting
-// (TrySendPrepared); each connection's writer sends it.
+// In and Out, which hands the received message itself to the writer with
+// Recycle set, to be released once sent. In hub mode its connections are
+// held by a supervisor.Hub, which runs the echo as each connection's
+// handler and broadcasts: it encodes a PreparedMessage once and queues it
+// on every connection without waiting (TrySendPrepared); each
+// connection's writer sends it.
 type wsactorServer struct {
 	t        *tracker
 	hub      *supervisor.Hub // nil unless in hub mode
@@ -90,6 +91,7 @@ func echoCalls(c *conn.Conn) {
 
 func echoChannels(c *conn.Conn) {
 	for m := range c.In() {
+		m.Recycle = true // the writer releases it once sent
 		select {
 		case c.Out() <- m:
 		case <-c.Done():
