@@ -2,6 +2,7 @@ package conn
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 )
 
@@ -73,6 +74,9 @@ func getBuffer(n int) *buffer {
 	if c < 0 {
 		return &buffer{b: make([]byte, 0, n)}
 	}
+	if buf := takeRecent(c); buf != nil {
+		return buf
+	}
 	if buf, ok := bufferPools[c].Get().(*buffer); ok {
 		return buf
 	}
@@ -90,7 +94,9 @@ func putBuffer(buf *buffer) {
 		return
 	}
 	buf.b = buf.b[:0]
-	bufferPools[c].Put(buf)
+	if buf = swapRecent(c, buf); buf != nil {
+		bufferPools[c].Put(buf)
+	}
 }
 
 // getBytes returns a slice of n bytes for a received message: from the
@@ -102,9 +108,12 @@ func getBytes(n int) []byte {
 	if c < 0 || n < 1<<minBufferShift/2 {
 		return make([]byte, n)
 	}
-	buf, ok := bufferPools[c].Get().(*buffer)
-	if !ok {
-		return make([]byte, n, classSize(c))
+	buf := takeRecent(c)
+	if buf == nil {
+		var ok bool
+		if buf, ok = bufferPools[c].Get().(*buffer); !ok {
+			return make([]byte, n, classSize(c))
+		}
 	}
 	p := buf.b[:n]
 	buf.b = nil
@@ -124,6 +133,80 @@ func putBytes(p []byte) {
 	}
 	buf.b = p
 	putBuffer(buf)
+}
+
+// recent holds, for each class of recentMin bytes and more, the buffer put
+// back last, in front of the class's sync.Pool, so that the next get takes
+// it whichever processor put it. A sync.Pool keeps the last buffer that
+// each processor puts in a slot that only that processor takes from, and
+// the two ends of a large message often run on different processors (a
+// Receive or the reader takes the buffer, a Release or the writer puts it
+// back): the next message then took an older buffer, or new memory, while
+// the one just released, still in the cache, waited. For buffers this
+// large a mutex costs nothing next to copying their bytes. After each
+// garbage collection the buffers held here move into the pools (see
+// drainRecent), so none is kept longer than the pools would keep it.
+var recent [numClasses]struct {
+	mu  sync.Mutex
+	buf *buffer
+}
+
+// recentMin is the smallest buffer that recent holds: the size from which
+// a server writes a message from the sender's slice (directMin).
+const recentMin = directMin
+
+// recentClass is the first class that recent holds.
+var recentClass = classFor(recentMin)
+
+// takeRecent returns class c's most recently put buffer, or nil.
+func takeRecent(c int) *buffer {
+	if c < recentClass {
+		return nil
+	}
+	r := &recent[c]
+	r.mu.Lock()
+	buf := r.buf
+	r.buf = nil
+	r.mu.Unlock()
+	return buf
+}
+
+// swapRecent makes buf class c's most recently put buffer and returns the
+// one it replaces, for the pool; below recentClass it returns buf.
+func swapRecent(c int, buf *buffer) *buffer {
+	if c < recentClass {
+		return buf
+	}
+	r := &recent[c]
+	r.mu.Lock()
+	buf, r.buf = r.buf, buf
+	r.mu.Unlock()
+	return buf
+}
+
+// gcMark is an object that nothing refers to: its cleanup runs once a
+// garbage collection has found it unreachable. It holds a pointer so that
+// it is not a tiny allocation, whose cleanup might never run.
+type gcMark struct{ _ *byte }
+
+func init() { drainRecentAfterGC() }
+
+// drainRecentAfterGC moves the buffers in recent into their pools after
+// the next garbage collection, and again after each one that follows.
+func drainRecentAfterGC() {
+	runtime.AddCleanup(new(gcMark), func(struct{}) {
+		drainRecent()
+		drainRecentAfterGC()
+	}, struct{}{})
+}
+
+// drainRecent moves the buffers in recent into their pools.
+func drainRecent() {
+	for c := recentClass; c < numClasses; c++ {
+		if buf := takeRecent(c); buf != nil {
+			bufferPools[c].Put(buf)
+		}
+	}
 }
 
 // minAppendBuffer is the smallest buffer appendBuffer starts: room for a

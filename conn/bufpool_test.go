@@ -1,7 +1,10 @@
 package conn
 
 import (
+	"runtime"
+	"runtime/debug"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -99,5 +102,48 @@ func TestSmallMessagesAreAllocatedToSize(t *testing.T) {
 	// A 16-byte message must not pin a pooled 512-byte buffer.
 	if p := getBytes(16); cap(p) != 16 {
 		t.Errorf("getBytes(16) has capacity %d, want 16", cap(p))
+	}
+}
+
+func TestLargeBuffersAreReusedMostRecentFirst(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a collection would drain recent
+	const n = 1 << 20
+	older, newer := getBytes(n), getBytes(n)
+	putBytes(older)
+	putBytes(newer)
+	// A sync.Pool alone hands back the older: its processor's private slot.
+	if got := getBytes(n); unsafe.SliceData(got) != unsafe.SliceData(newer) {
+		t.Fatalf("the buffer put back last was not the first taken")
+	}
+	// Put back by another goroutine, which may run on another processor.
+	other := getBytes(n)
+	done := make(chan struct{})
+	go func() {
+		putBytes(other)
+		close(done)
+	}()
+	<-done
+	if got := getBuffer(n); unsafe.SliceData(got.b) != unsafe.SliceData(other) {
+		t.Fatalf("a buffer put back on another goroutine was not the next one taken")
+	}
+}
+
+func TestRecentBuffersMoveToThePoolsAfterAGarbageCollection(t *testing.T) {
+	const n = 1 << 20
+	c := classFor(n)
+	putBytes(make([]byte, n))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		recent[c].mu.Lock()
+		held := recent[c].buf != nil
+		recent[c].mu.Unlock()
+		if !held {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("after 10 s of garbage collections, recent still holds the buffer")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the cleanup runs on a goroutine of its own
 	}
 }
