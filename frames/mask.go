@@ -14,7 +14,8 @@ import "encoding/binary"
 //
 // Masking is its own inverse: masking twice with the same key and offset
 // restores the data. Mask works a machine word at a time, and on amd64
-// 64 bytes at a time with SSE2 instructions.
+// 128 bytes at a time with AVX2 instructions (64 with SSE2 on processors
+// without AVX2).
 func Mask(key [4]byte, pos int, b []byte) int {
 	pos &= 3
 	next := (pos + len(b)) & 3
