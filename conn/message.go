@@ -7,7 +7,6 @@ import "github.com/wsactor/wsactor/frames"
 // receiver.
 type Message struct {
 	Opcode frames.Opcode
-	Data   []byte
 	// Recycle, on a Message sent on Out, hands Data over for good: once
 	// the writer has sent the message (or discarded it), it releases
 	// Data as Release does, so that a later received message reuses its
@@ -25,6 +24,11 @@ type Message struct {
 	//
 	// Only Out looks at it, and received messages never have it set.
 	Recycle bool
+	// Data is the payload. Recycle sits before it, beside Opcode, so
+	// that a Message is 32 bytes: the compiler keeps a struct of that
+	// size in registers, where a larger one lives in stack memory in
+	// every frame that handles it.
+	Data []byte
 }
 
 // TextMessage returns a text Message holding s.
