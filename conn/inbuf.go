@@ -147,7 +147,15 @@ func (b *inbuf) Discard(n int) (int, error) {
 // Read reads into p: buffered bytes if there are any, else straight from
 // the socket into p when p is at least as large as the buffer, else
 // through the buffer.
-func (b *inbuf) Read(p []byte) (int, error) {
+func (b *inbuf) Read(p []byte) (int, error) { return b.read(p, false) }
+
+// readOwed is Read for bytes the peer owes: p is no longer than what is
+// left of the frame being read. A read straight from a TCP socket that
+// has to wait then waits for all of p, up to lowatMax bytes, rather than
+// for the first bytes to arrive (see rawReader.lowatFor).
+func (b *inbuf) readOwed(p []byte) (int, error) { return b.read(p, true) }
+
+func (b *inbuf) read(p []byte, owed bool) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -159,7 +167,7 @@ func (b *inbuf) Read(p []byte) (int, error) {
 			b.release()
 			b.direct = true
 			if b.raw != nil {
-				return b.raw.read(p)
+				return b.raw.read(p, owed)
 			}
 			return readSome(b.src, p)
 		}

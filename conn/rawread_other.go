@@ -13,4 +13,4 @@ func newRawReader(net.Conn) *rawReader { return nil }
 
 func (*rawReader) fill(*inbuf) (int, error) { panic("unreachable") }
 
-func (*rawReader) read([]byte) (int, error) { panic("unreachable") }
+func (*rawReader) read([]byte, bool) (int, error) { panic("unreachable") }

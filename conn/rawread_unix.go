@@ -32,6 +32,12 @@ type rawReader struct {
 	n       int
 	err     error
 	needBuf bool // attempt found in without a buffer: fill takes one and reads again
+	owed    bool // read: the peer owes all of dst
+
+	// lowat is the socket's receive low-water mark as last set here; 0
+	// is the system's default (1).
+	lowat int
+	tcp   bool // the low-water mark is set only on TCP sockets
 }
 
 // newRawReader returns a rawReader for nc if it is a *net.TCPConn or a
@@ -42,7 +48,8 @@ func newRawReader(nc net.Conn) *rawReader {
 	if rc == nil {
 		return nil
 	}
-	r := &rawReader{nc: nc, rc: rc}
+	_, tcp := nc.(*net.TCPConn)
+	r := &rawReader{nc: nc, rc: rc, tcp: tcp && lowatWorks}
 	r.attempt = r.read1
 	return r
 }
@@ -72,11 +79,12 @@ func (r *rawReader) fill(b *inbuf) (int, error) {
 	return n, err
 }
 
-// read reads into p, waiting for the socket while it has nothing.
-func (r *rawReader) read(p []byte) (int, error) {
-	r.dst = p
+// read reads into p, waiting for the socket while it has nothing. owed
+// says the peer owes all of p (see inbuf.readOwed).
+func (r *rawReader) read(p []byte, owed bool) (int, error) {
+	r.dst, r.owed = p, owed
 	err := r.rc.Read(r.attempt)
-	r.dst = nil
+	r.dst, r.owed = nil, false
 	if err != nil {
 		return 0, err // the socket is closed
 	}
@@ -105,6 +113,7 @@ func (r *rawReader) read1(fd uintptr) bool {
 			if r.in != nil {
 				r.in.release()
 			}
+			r.setLowat(fd, r.lowatFor(len(p)))
 			return false
 		case err != nil:
 			r.n, r.err = 0, r.opError(err)
@@ -114,6 +123,37 @@ func (r *rawReader) read1(fd uintptr) bool {
 			r.n, r.err = n, nil
 		}
 		return true
+	}
+}
+
+// lowatFor returns the receive low-water mark for a wait before a read of
+// n bytes: n, up to lowatMax, if the peer owes them all, and 0 (wake at
+// the first byte) otherwise. A large payload is then read in a few large
+// reads, each after one wakeup, instead of a wakeup and a read for every
+// segment as it arrives.
+func (r *rawReader) lowatFor(n int) int {
+	if !r.owed || !r.tcp || n < lowatMin {
+		return 0
+	}
+	return min(n, lowatMax)
+}
+
+// lowatMin is the shortest read that waits for all its bytes: a shorter
+// one most often arrives in a segment or two, and saves no wakeup that
+// would pay for setting the mark and setting it back.
+const lowatMin = 64 << 10
+
+// lowatMax bounds a wait for owed bytes: the socket must be able to hold
+// them (Linux raises its receive buffer to fit), and the reader drains
+// the socket at least once per lowatMax bytes.
+const lowatMax = 1 << 20
+
+// setLowat sets the socket's receive low-water mark to n bytes (0 for the
+// default) unless it is set so already. The mark stays until the next
+// wait: a read that finds bytes to read waits for nothing.
+func (r *rawReader) setLowat(fd uintptr, n int) {
+	if n != r.lowat && setRcvLowat(fd, max(n, 1)) == nil {
+		r.lowat = n
 	}
 }
 

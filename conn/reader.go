@@ -323,7 +323,7 @@ func (r *reader) readPayload(h frames.Header) error {
 			r.msg = slices.Grow(r.msg, int(min(left, max(int64(off), 1<<20))))
 		}
 		end := off + int(min(left, int64(cap(r.msg)-off)))
-		n, err := r.br.Read(r.msg[off:end])
+		n, err := r.br.readOwed(r.msg[off:end])
 		r.msg = r.msg[:off+n]
 		if n > 0 {
 			switch {
