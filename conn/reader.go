@@ -307,10 +307,12 @@ func (r *reader) data(ctx context.Context, h frames.Header) error {
 const maxPrealloc = 32 << 20
 
 // readPayload appends the frame's payload to r.msg, unmasking and checking
-// UTF-8 as each piece arrives, so invalid text fails at once. Any other
+// UTF-8 as each piece arrives, so invalid text fails without waiting for
+// the rest of the message. (On a TCP socket a piece of a large frame is up
+// to lowatMax bytes: the reader waits for all of it, see readOwed.) Any other
 // payload is unmasked behind the reads, maskLag bytes at a time: the
-// socket is drained as fast as the peer fills it, while the peer is still
-// sending, and the unmasking waits for a stretch that is worth it (a whole
+// reads keep up with the peer while it is still sending, and the
+// unmasking waits for a stretch that is worth it (a whole
 // message of up to maskLag bytes is unmasked once it is in, while its
 // bytes are still in the cache).
 func (r *reader) readPayload(h frames.Header) error {
