@@ -138,6 +138,7 @@ func (k *controller) keepAlive() {
 	}
 	if k.pongWait == nil {
 		_ = k.c.mb.put(context.Background(), frames.Header{Fin: true, Opcode: frames.OpPing}, nil, controlFrame)
+		k.c.lend.reclaim() // the pong is read at once, even if no Receive reads
 		k.pingActivity = k.lastActivity
 		k.pongTimer = time.NewTimer(k.c.opts.pongTimeout)
 		k.pongWait = k.pongTimer.C

@@ -26,12 +26,14 @@ type lentPeer struct {
 
 // newLentPeer starts a server whose handler is h, dials it with a raw
 // peer, and returns both once h runs. Both are closed when the test ends.
-func newLentPeer(t *testing.T, h func(c *Conn) error) lentPeer {
+// The server's connection has a close timeout of a second, then opts.
+func newLentPeer(t *testing.T, h func(c *Conn) error, opts ...Option) lentPeer {
 	t.Helper()
 	servers := make(chan *Conn, 1)
 	handled := make(chan error, 1)
+	opts = append([]Option{WithCloseTimeout(time.Second)}, opts...)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := Upgrade(w, r, AcceptOptions{}, WithCloseTimeout(time.Second))
+		c, err := Upgrade(w, r, AcceptOptions{}, opts...)
 		if err != nil {
 			t.Errorf("Upgrade: %v", err)
 			return
@@ -411,5 +413,142 @@ func TestConcurrentLentReceivesGetEveryMessageOnce(t *testing.T) {
 		if v != 1 {
 			t.Fatalf("message %s received %d times", k, v)
 		}
+	}
+}
+
+// period returns the length of the next round of the server's lend timer.
+func (lp lentPeer) period() time.Duration {
+	l := &lp.server.lend
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.period
+}
+
+// echoAnsweringPings sends msg and waits for its echo, answering the
+// server's pings meanwhile.
+func (lp lentPeer) echoAnsweringPings(t *testing.T, msg string) {
+	t.Helper()
+	ctx := testCtx(t)
+	if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpText, []byte(msg))); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		f, err := lp.p.ReadFrame(ctx)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case f.Opcode == frames.OpPing:
+			lp.answer(t, f)
+		case f.Opcode != frames.OpText || string(f.Payload) != msg:
+			t.Fatalf("%s frame %q, want the echo of %q", f.Opcode, f.Payload, msg)
+		default:
+			return
+		}
+	}
+}
+
+// answer answers the ping f.
+func (lp lentPeer) answer(t *testing.T, f frames.Frame) {
+	t.Helper()
+	if err := lp.p.WriteFrames(testCtx(t), lp.p.Frame(true, frames.OpPong, f.Payload)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readSteadily makes round trips, with the socket lent to the server's
+// Receive, until its lend timer runs its longest rounds.
+func (lp lentPeer) readSteadily(t *testing.T) {
+	t.Helper()
+	for i := 0; lp.lendState() == notLent; i++ {
+		if i == 100 {
+			t.Fatal("the reader never lent the socket to Receive")
+		}
+		lp.echoAnsweringPings(t, "warm-up")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for lp.period() != lendIdleMax {
+		if time.Now().After(deadline) {
+			t.Fatalf("the lend timer's rounds are %v after 10 s of round trips, want %v", lp.period(), lendIdleMax)
+		}
+		lp.echoAnsweringPings(t, "steady")
+	}
+}
+
+// echoPausing echoes with Receive under a context that never ends, and
+// stops receiving after "pause" until resume is closed.
+func echoPausing(resume <-chan struct{}) func(c *Conn) error {
+	return func(c *Conn) error {
+		for {
+			if err := echoUntil(c, "pause"); err != nil {
+				return err
+			}
+			<-resume
+		}
+	}
+}
+
+func TestLendTimerRoundsGrowWhileReceiveReadsAndStartOverWithTheNextLend(t *testing.T) {
+	resume := make(chan struct{})
+	lp := newLentPeer(t, echoPausing(resume))
+	lp.readSteadily(t)
+	// Receive stops: the reader takes the socket back within two of the
+	// longest rounds, and answers a ping.
+	lp.echoAnsweringPings(t, "pause")
+	ctx := testCtx(t)
+	if err := lp.p.WriteFrames(ctx, lp.p.Frame(true, frames.OpPing, []byte("still there?"))); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if f, err := lp.p.ReadFrame(ctx); err != nil || f.Opcode != frames.OpPong {
+		t.Fatalf("a ping after Receive stopped: %s, %v; want the pong", f.Opcode, err)
+	}
+	if d := time.Since(start); d > 2*lendIdleMax+time.Second {
+		t.Errorf("the pong took %v, want at most two rounds of %v", d, lendIdleMax)
+	}
+	if s := lp.lendState(); s != notLent {
+		t.Fatalf("lend state %d after the pong, want the reader's (%d)", s, notLent)
+	}
+	// Receive reads again: the next lend starts with short rounds.
+	close(resume)
+	lp.warmUp(t)
+	if p := lp.period(); p == lendIdleMax {
+		t.Fatalf("a new lend's timer runs rounds of %v, want them to start at %v again", p, lendIdle)
+	}
+}
+
+func TestKeepAlivePingTakesTheLentSocketBack(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 300 * time.Millisecond
+	resume := make(chan struct{})
+	defer close(resume)
+	lp := newLentPeer(t, echoPausing(resume), WithKeepAlive(interval, timeout))
+	lp.readSteadily(t) // rounds of a second: longer than timeout
+	lp.echoAnsweringPings(t, "pause")
+	// No Receive reads, and nothing arrives: the controller pings, and
+	// the pong must be read within timeout, though the lend's round is
+	// longer.
+	ctx := testCtx(t)
+	pings := 0
+	for end := time.Now().Add(interval + 3*timeout); time.Now().Before(end); {
+		quiet, cancel := context.WithDeadline(ctx, end)
+		f, err := lp.p.ReadFrame(quiet)
+		cancel()
+		switch {
+		case err != nil && quiet.Err() != nil:
+		case err != nil:
+			t.Fatalf("after Receive stopped: %v; want pings", err)
+		case f.Opcode != frames.OpPing:
+			t.Fatalf("after Receive stopped: %s frame %q; want pings", f.Opcode, f.Payload)
+		default:
+			pings++
+			lp.answer(t, f)
+		}
+	}
+	if pings == 0 {
+		t.Fatal("no keep-alive ping")
+	}
+	select {
+	case <-lp.server.Done():
+		t.Fatalf("the connection ended (%v) though every ping was answered", lp.server.Err())
+	default:
 	}
 }
