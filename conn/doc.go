@@ -52,11 +52,11 @@
 // itself, with the reader's state and code, keeping the socket for its
 // next call. The reader takes it back once no Receive has read it for
 // 20 to 40 ms after the lend began, or for 1 to 2 s once Receive has read
-// it steadily for half a second (until then, control frames wait: a timer that
-// fired more often would cost round trips), and at once when Receive with
-// a context that can end, NextReader, a keep-alive ping or the closing
-// handshake needs it, when a close frame arrives, when reading fails, and
-// when the connection ends.
+// it steadily for half a second (until then, control frames wait: a timer
+// that fired more often would cost round trips), and at once when In is
+// called, when Receive with a context that can end, NextReader, a
+// keep-alive ping or the closing handshake needs it, when a close frame
+// arrives, when reading fails, and when the connection ends.
 // Either way exactly one goroutine reads, and one writes, at a time.
 //
 // # Backpressure

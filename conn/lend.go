@@ -25,9 +25,9 @@ import (
 // next call.
 //
 // The reader stays the socket's owner and takes it back when no Receive
-// has read it for a round of its timer (see lendIdle), when a Receive
-// with a context that can end, a NextReader call, a keep-alive ping or a
-// closing handshake needs it read at once, when a
+// has read it for a round of its timer (see lendIdle), when In is called
+// or a Receive with a context that can end, a NextReader call, a
+// keep-alive ping or a closing handshake needs it read at once, when a
 // close frame arrives or a NextReader waits for the next message (the
 // reader handles what follows), when a Receive's reading fails (the reader
 // ends with that error, as if it had met it itself), and when the

@@ -320,6 +320,32 @@ func TestReceiveWithAContextThatCanEndTakesTheSocketBack(t *testing.T) {
 	}
 }
 
+func TestInTakesTheLentSocketBack(t *testing.T) {
+	switched := make(chan struct{})
+	lp := newLentPeer(t, func(c *Conn) error {
+		if err := echoUntil(c, "switch"); err != nil {
+			return err
+		}
+		in := c.In()
+		close(switched)
+		m, ok := <-in
+		if !ok {
+			return c.Err()
+		}
+		return c.Send(context.Background(), m.Data, m.Opcode)
+	})
+	lp.readSteadily(t) // rounds of a second: In must not wait for one
+	lp.echoAnsweringPings(t, "switch")
+	<-switched
+	if s := lp.lendState(); s != notLent {
+		t.Fatalf("lend state %d once the handler took In, want the reader's (%d)", s, notLent)
+	}
+	lp.roundTrip(t, []byte("through In"), 0)
+	if err := <-lp.handled; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestNextReaderTakesTheSocketBack(t *testing.T) {
 	got := make(chan string, 1)
 	lp := newLentPeer(t, func(c *Conn) error {

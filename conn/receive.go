@@ -11,8 +11,14 @@ import (
 // In returns the channel on which the reader delivers data messages, in
 // order. It is closed when the connection has no more messages to deliver;
 // Err (after Done) then tells why. Receiving from In and calling Receive can
-// be mixed: each message goes to exactly one of them.
-func (c *Conn) In() <-chan Message { return c.in }
+// be mixed: each message goes to exactly one of them. A Receive that reads
+// the socket itself (see "One message at a time" in the package
+// documentation) gives it back to the reader when In is called, so that a
+// receiver of In does not wait for it.
+func (c *Conn) In() <-chan Message {
+	c.lend.reclaim()
+	return c.in
+}
 
 // Receive returns the next data message. Pings that arrive meanwhile are
 // answered by the controller. When ctx ends first, Receive returns ctx's
