@@ -543,15 +543,15 @@ func TestLendTimerRoundsGrowWhileReceiveReadsAndStartOverWithTheNextLend(t *test
 }
 
 func TestKeepAlivePingTakesTheLentSocketBack(t *testing.T) {
-	const interval, timeout = 100 * time.Millisecond, 300 * time.Millisecond
+	const interval, timeout = 100 * time.Millisecond, 500 * time.Millisecond
 	resume := make(chan struct{})
 	defer close(resume)
 	lp := newLentPeer(t, echoPausing(resume), WithKeepAlive(interval, timeout))
 	lp.readSteadily(t) // rounds of a second: longer than timeout
 	lp.echoAnsweringPings(t, "pause")
 	// No Receive reads, and nothing arrives: the controller pings, and
-	// the pong must be read within timeout, though the lend's round is
-	// longer.
+	// the pong must be read within timeout, though the lend's timer would
+	// take the socket back only 1 to 2 s after the pause.
 	ctx := testCtx(t)
 	pings := 0
 	for end := time.Now().Add(interval + 3*timeout); time.Now().Before(end); {
