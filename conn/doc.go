@@ -50,13 +50,14 @@
 // a frame boundary, with whatever the reader has read and not decoded: it
 // then decodes that, waits for the socket, and reads and checks frames
 // itself, with the reader's state and code, keeping the socket for its
-// next call. The reader takes it back once no Receive has read it for
-// 20 to 40 ms after the lend began, or for 1 to 2 s once Receive has read
-// it steadily for half a second (until then, control frames wait: a timer
-// that fired more often would cost round trips), and at once when In is
-// called, when Receive with a context that can end, NextReader, a
-// keep-alive ping or the closing handshake needs it, when a close frame
-// arrives, when reading fails, and when the connection ends.
+// next call. The reader takes it back at most two rounds of a timer after
+// a Receive last read it: 100 ms early in a lend, 2 s once Receive has
+// read it steadily for half a second (until then, control frames wait; the
+// rounds grow because a timer that fired often would cost round trips),
+// and at once when In is called, when Receive with a context that can
+// end, NextReader, a keep-alive ping or the closing handshake needs it,
+// when a close frame arrives, when reading fails, and when the connection
+// ends.
 // Either way exactly one goroutine reads, and one writes, at a time.
 //
 // # Backpressure

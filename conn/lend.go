@@ -68,15 +68,16 @@ const (
 	lentBusy                  // a Receive is reading
 )
 
-// lendIdle is the first round of the lend's timer: how long the socket
-// stays lent while no Receive reads it, at least, after a lend begins.
-// The timer is not set again on every Receive: when it fires and finds
-// the socket read since it was set, or being read, it runs another round,
-// four times as long as the last, up to lendIdleMax. So a socket lent to
-// a Receive that stops soon is back with the reader within 20 to 40 ms,
-// and one read steadily for half a second (rounds of 20, 80 and 320 ms)
-// within 1 to 2 s; a control frame that arrives while no Receive reads
-// waits that long, unless something above takes the socket back sooner.
+// lendIdle is the first round of the lend's timer. The timer is not set
+// again on every Receive: when it fires and finds the socket read since it
+// was set, or being read, it runs another round, four times as long as the
+// last, up to lendIdleMax; when it finds the socket unread for a whole
+// round, the reader takes it back. So the socket is back with the reader
+// at most two rounds after a Receive last read it: within 100 ms (20 and
+// 80) early in a lend, within 2 s once Receive has read it for half a
+// second (rounds of 20, 80 and 320 ms). A control frame that arrives while
+// no Receive reads waits that long, unless something above takes the
+// socket back sooner.
 const (
 	lendIdle    = 20 * time.Millisecond
 	lendIdleMax = time.Second
